@@ -1,0 +1,99 @@
+// The `sluice` binary: one subcommand per stage, parsed with CLI11.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "command.h"
+#include "sluice/core/error.h"
+
+namespace sluice::cli {
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "unknown command 'stat'; did you mean 'stats'?"
+int unknown_command(const std::string& word) {
+  std::string message = "sluice: error: unknown command '" + word + "'";
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const auto& command : registered_commands()) {
+    const std::size_t distance = edit_distance(word, command.name);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = command.name;
+    }
+  }
+  if (!best.empty()) message += "; did you mean '" + best + "'?";
+  std::cerr << message << "\nRun 'sluice --help' for the list of commands.\n";
+  return 1;
+}
+
+}  // namespace
+}  // namespace sluice::cli
+
+int main(int argc, char** argv) {
+  using namespace sluice::cli;
+  CLI::App app{
+      "sluice: turn public source code and documentation into training data for code models,\n"
+      "and adapt a pretrained model to code with it. Each stage reads and writes shard sets\n"
+      "(directories of part-NNNNN.jsonl.zst with manifest.json) and can run alone.",
+      "sluice"};
+  app.require_subcommand(1, 1);
+  app.fallthrough(false);
+  app.get_formatter()->column_width(24);
+  app.footer("Run 'sluice COMMAND --help' for the options of a command.\n"
+             "Exit status: 0 done, 1 error, 2 finished but some items failed (see the summary).");
+
+  auto commands = registered_commands();
+  std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+  std::vector<std::pair<CLI::App*, RunFunction>> runners;
+  for (const auto& command : commands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.summary);
+    runners.emplace_back(sub, command.setup(*sub));
+  }
+
+  if (argc >= 2 && argv[1][0] != '-') {
+    const std::string word = argv[1];
+    const bool known = std::any_of(commands.begin(), commands.end(), [&](const auto& c) { return c.name == word; });
+    if (!known) return unknown_command(word);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    std::string where = "sluice";
+    for (const auto* sub : app.get_subcommands()) where += " " + sub->get_name();
+    std::cerr << "sluice: error: " << error.what() << "\nRun '" << where << " --help' for usage.\n";
+    return 1;
+  }
+  for (auto& [sub, run] : runners) {
+    if (!sub->parsed()) continue;
+    try {
+      return run();
+    } catch (const sluice::Error& error) {
+      std::cerr << "sluice: error: " << error.what() << "\n";
+      return 1;
+    } catch (const std::exception& error) {
+      std::cerr << "sluice: error: " << error.what() << "\n";
+      return 1;
+    }
+  }
+  return 1;
+}
