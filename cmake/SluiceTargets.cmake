@@ -1,9 +1,11 @@
 # Project-wide target settings: warnings are errors for project code, optional sanitizers.
 
 set(SLUICE_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
-    -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Werror
-    # GCC 12 at -O3 reports std::string inlining as overlapping memcpy (GCC bug 105651).
-    -Wno-restrict)
+    -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Werror)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # GCC 12 at -O3 reports std::string inlining as overlapping memcpy (GCC bug 105651).
+  list(APPEND SLUICE_WARNINGS -Wno-restrict)
+endif()
 
 if(SLUICE_SANITIZE)
   set(SLUICE_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer

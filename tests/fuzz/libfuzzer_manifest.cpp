@@ -1,0 +1,4 @@
+#include "fuzz_targets.h"
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return sluice::fuzz::manifest(data, size);
+}
