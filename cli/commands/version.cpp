@@ -11,9 +11,7 @@
 #include "sluice/core/json.h"
 #include "version_info.h"
 
-#ifdef SLUICE_HAVE_TORCH
-#include "sluice/finetune/runtime.h"
-#endif
+#include "../torch_module.h"
 
 namespace sluice::cli {
 namespace {
@@ -34,13 +32,12 @@ std::vector<Component> components() {
       {"zstd", ZSTD_versionString()},
       {"xxhash", std::to_string(xxh / 10000) + "." + std::to_string(xxh / 100 % 100) + "." + std::to_string(xxh % 100)},
   };
-#ifdef SLUICE_HAVE_TORCH
-  const auto torch = finetune::runtime_info();
-  list.push_back({"libtorch", torch.torch_version});
-  list.push_back({"blas", torch.blas});
-#else
-  list.push_back({"libtorch", "not built in (configured without SLUICE_WITH_TORCH)"});
-#endif
+  if (const auto torch = torch_runtime()) {
+    list.push_back({"libtorch", torch->version});
+    list.push_back({"blas", torch->blas});
+  } else {
+    list.push_back({"libtorch", "not built in (a build without LibTorch: scripts/build release adds it)"});
+  }
   return list;
 }
 
