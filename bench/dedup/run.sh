@@ -11,7 +11,8 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 ninja -C "$BUILD" sluice >&2
 mkdir -p "$WORK"
-python3 bench/dedup/make_corpus.py --out "$WORK/corpus" --files "$WORK/files" --mb 160 \
+PY=/usr/bin/python3  # Debian's, which has python3-numpy and python3-xxhash
+"$PY" bench/dedup/make_corpus.py --out "$WORK/corpus" --files "$WORK/files" --mb 160 \
   /usr/include /usr/lib/python3 /usr/lib/python3.11
 echo "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 bench/dedup/bench.py --sluice "$BUILD/cli/sluice" --work "$WORK" "$@"
+"$PY" bench/dedup/bench.py --sluice "$BUILD/cli/sluice" --work "$WORK" "$@"

@@ -44,7 +44,11 @@ dedup::DedupOptions resolve(const DedupCliOptions& cli) {
   options.minhash.ngram = cli.ngram;
   options.minhash.seed = cli.seed;
   if ((cli.bands == 0) != (cli.rows == 0)) throw Error("give both --bands and --rows, or neither (then they follow --threshold)");
-  options.lsh = cli.bands ? dedup::LshParams{cli.bands, cli.rows} : dedup::optimal_lsh(cli.threshold, cli.num_perm);
+  // With --verify a false candidate costs one Jaccard computation and is split off, so the bands
+  // lean toward recall (false negatives weigh 0.9); without it both kinds of error weigh 0.5.
+  const double fn_weight = cli.verify ? dedup::kVerifyFalseNegativeWeight : 0.5;
+  options.lsh = cli.bands ? dedup::LshParams{cli.bands, cli.rows}
+                          : dedup::optimal_lsh(cli.threshold, cli.num_perm, 1.0 - fn_weight, fn_weight);
   options.verify = cli.verify;
   options.normalize_whitespace = cli.normalize;
   options.rank.by_license = !cli.no_license_rank;

@@ -83,7 +83,7 @@ std::string explain(const DedupOptions& options, bool as_json) {
     return json.take() + "\n";
   }
   std::string text;
-  char line[256];
+  char line[1024];
   std::snprintf(line, sizeof line,
                 "exact: XXH3-128 of the text%s\n"
                 "near:  MinHash over %u-gram shingles of [A-Za-z0-9_] tokens, %u permutations (seed %llu)\n"

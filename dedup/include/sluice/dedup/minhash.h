@@ -33,6 +33,9 @@ struct LshParams {
 // P(s) = 1 - (1 - s^rows)^bands: datasketch's optimal_param, which BigCode and text-dedup use.
 LshParams optimal_lsh(double threshold, unsigned num_perm, double false_positive_weight = 0.5,
                       double false_negative_weight = 0.5);
+// The false-negative weight used with --verify, where false positives are checked and split off.
+inline constexpr double kVerifyFalseNegativeWeight = 0.9;
+
 // Probability that two documents of true Jaccard similarity `s` share at least one band.
 double lsh_probability(double s, const LshParams& lsh);
 
