@@ -6,6 +6,10 @@
 
 #include "sluice/core/hash.h"
 
+// Inlined here: a shingle is ~30 bytes, where the call costs as much as the hash.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -49,13 +53,13 @@ inline std::uint64_t permute(std::uint64_t a, std::uint64_t b, std::uint64_t h) 
 
 void shingle_hashes(std::string_view text, unsigned ngram, std::vector<std::uint64_t>& out) {
   out.clear();
-  // Token spans, then a sliding window of `ngram` of them joined by single spaces.
-  struct Span {
-    std::uint32_t begin, length;
-  };
-  thread_local std::vector<Span> spans;
-  thread_local std::string buffer;
-  spans.clear();
+  // The tokens joined by single spaces, once per document; a shingle is then a slice of it from
+  // its first token's start to its last token's end, hashed in place without copying.
+  thread_local std::string joined;
+  thread_local std::vector<std::uint32_t> starts;  // token starts in `joined`, plus one past the end
+  joined.clear();
+  starts.clear();
+  joined.reserve(text.size() + 1);
   const auto* data = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t size = text.size();
   std::size_t i = 0;
@@ -63,20 +67,23 @@ void shingle_hashes(std::string_view text, unsigned ngram, std::vector<std::uint
     while (i < size && !kTokens.token[data[i]]) ++i;
     const std::size_t begin = i;
     while (i < size && kTokens.token[data[i]]) ++i;
-    if (i > begin) spans.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(i - begin)});
-  }
-  if (spans.empty()) return;
-  const std::size_t n = std::max<std::size_t>(1, ngram);
-  const std::size_t windows = spans.size() >= n ? spans.size() - n + 1 : 1;
-  const std::size_t width = std::min(n, spans.size());
-  out.reserve(windows);
-  for (std::size_t w = 0; w < windows; ++w) {
-    buffer.clear();
-    for (std::size_t k = 0; k < width; ++k) {
-      if (k) buffer.push_back(' ');
-      buffer.append(text.data() + spans[w + k].begin, spans[w + k].length);
+    if (i > begin) {
+      starts.push_back(static_cast<std::uint32_t>(joined.size()));
+      joined.append(text.data() + begin, i - begin);
+      joined.push_back(' ');
     }
-    out.push_back(xxh3_64(buffer));
+  }
+  const std::size_t tokens = starts.size();
+  if (tokens == 0) return;
+  starts.push_back(static_cast<std::uint32_t>(joined.size()));
+  const std::size_t n = std::min<std::size_t>(std::max<std::size_t>(1, ngram), tokens);
+  const std::size_t windows = tokens - n + 1;
+  out.resize(windows);
+  const char* base = joined.data();
+  for (std::size_t w = 0; w < windows; ++w) {
+    // Up to the space after the window's last token, without that space.
+    const std::size_t length = starts[w + n] - 1 - starts[w];
+    out[w] = XXH3_64bits(base + starts[w], length);  // = xxh3_64(), seed 0
   }
 }
 
