@@ -2,6 +2,7 @@
 // pretrain-then-finetune, eval, generate, bad inputs; plus logits against a Python reference.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -47,6 +48,13 @@ std::vector<std::string> train_args(const std::string& command, const fs::path& 
           "--seq-len", "16", "--lr", "3e-3", "--seed", "11", "--threads", "1", "--eval-batches", "2"};
 }
 
+// Sets `--name value` in an argument list, replacing an earlier value.
+void set_option(std::vector<std::string>& args, const std::string& name, const std::string& value) {
+  const auto at = std::find(args.begin(), args.end(), name);
+  if (at != args.end() && at + 1 != args.end()) *(at + 1) = value;
+  else args.insert(args.end(), {name, value});
+}
+
 TEST(Train, TinyModelDrivesLossOnOneRepeatedBatchNearZero) {
   TempDir dir;
   fs::create_directories(dir / "data");
@@ -55,8 +63,8 @@ TEST(Train, TinyModelDrivesLossOnOneRepeatedBatchNearZero) {
   write_llmc_tokens(dir / "data" / "val.bin", tokens);
   write_config(dir / "model.json", tiny_config());
   auto args = train_args("pretrain", dir / "data", dir / "out", 150);
-  args.insert(args.end(), {"--config", (dir / "model.json").string(), "--batch-size", "1", "--warmup", "5", "--weight-decay", "0",
-                           "--eval-every", "150", "--json"});
+  set_option(args, "--batch-size", "1");
+  args.insert(args.end(), {"--config", (dir / "model.json").string(), "--warmup", "5", "--weight-decay", "0", "--eval-every", "150", "--json"});
   const auto r = run_sluice(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_LT(json_number(r.out, "loss"), 0.05) << r.out;
@@ -108,7 +116,7 @@ TEST(Train, StopAndResumeGivesTheSameLossesToTheBit) {
   EXPECT_EQ(read_text(dir / "full" / "model.safetensors"), read_text(dir / "split" / "model.safetensors"));
   // A resume with a different batch size would change the data order: refused.
   auto changed = resumed;
-  changed.insert(changed.end(), {"--batch-size", "2"});
+  set_option(changed, "--batch-size", "2");
   const auto r3 = run_sluice(changed);
   EXPECT_EQ(r3.exit_code, 1);
   EXPECT_NE(r3.err.find("resume with the same value"), std::string::npos) << r3.err;
@@ -158,30 +166,73 @@ TEST(Train, BadInputsAreClearErrors) {
   TempDir dir;
   make_corpus(dir / "data", 1, 0, 2048);
   write_config(dir / "model.json", tiny_config());
-  const std::string config = (dir / "model.json").string();
-  auto expect_error = [&](std::vector<std::string> args, const std::string& message) {
-    const auto r = run_sluice(args);
-    EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  // In-process for speed (each binary start loads LibTorch); the exit status is checked once below.
+  auto expect_error = [&](TrainOptions o, const std::string& message) {
+    try {
+      train(o);
+      ADD_FAILURE() << "no error, expected: " << message;
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
   };
-  auto args = train_args("pretrain", dir / "empty", dir / "out", 2);
-  args.insert(args.end(), {"--config", config});
-  expect_error(args, "not a directory of token shards");
+  TrainOptions o;
+  o.config = dir / "model.json";
+  o.data = dir / "data";
+  o.out = dir / "out";
+  o.steps = 2;
+  o.batch_size = 2;
+  o.seq_len = 16;
+  o.threads = 1;
+  auto bad = o;
+  bad.data = dir / "empty";
+  expect_error(bad, "not a directory of token shards");
   fs::create_directories(dir / "empty");
-  expect_error(args, "no token shards");
-  args = train_args("pretrain", dir / "data", dir / "out", 2);
-  args.insert(args.end(), {"--config", (dir / "missing.json").string()});
-  expect_error(args, "no such config file");
-  args = train_args("pretrain", dir / "data", dir / "out", 2);
-  args.insert(args.end(), {"--config", config, "--seq-len", "64"});
-  expect_error(args, "exceeds the model's n_positions 32");
+  expect_error(bad, "no token shards");
+  bad = o;
+  bad.config = dir / "missing.json";
+  expect_error(bad, "no such config file");
+  bad = o;
+  bad.seq_len = 64;
+  expect_error(bad, "exceeds the model's n_positions 32");
   write_config(dir / "small.json", tiny_config(16));
-  args = train_args("pretrain", dir / "data", dir / "out", 2);
-  args.insert(args.end(), {"--config", (dir / "small.json").string()});
-  expect_error(args, "beyond the model's vocab_size 16");
-  args = train_args("finetune", dir / "data", dir / "out", 2);
-  args.insert(args.end(), {"--init", (dir / "nothing").string()});
-  expect_error(args, "no such config file");
+  bad = o;
+  bad.config = dir / "small.json";
+  expect_error(bad, "beyond the model's vocab_size 16");
+  bad = o;
+  bad.config.clear();
+  bad.init = dir / "nothing";
+  expect_error(bad, "no such config file");
+  bad = o;
+  bad.precision = "fp8";
+  expect_error(bad, "--precision must be fp32 or bf16");
+  write_text(dir / "data" / "broken.bin", "not tokens");
+  expect_error(o, "broken.bin: shorter than the 1024-byte llm.c header");
+  auto args = train_args("pretrain", dir / "data", dir / "out", 2);
+  args.insert(args.end(), {"--config", (dir / "model.json").string()});
+  const auto r = run_sluice(args);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("sluice: error: " + (dir / "data" / "broken.bin").string()), std::string::npos) << r.err;
+}
+
+TEST(Train, Bf16AutocastAndDocumentMasksTrain) {
+  TempDir dir;
+  make_corpus(dir / "data", 4, 0, 4096);
+  write_config(dir / "model.json", tiny_config());
+  TrainOptions o;
+  o.config = dir / "model.json";
+  o.data = dir / "data";
+  o.out = dir / "out";
+  o.steps = 12;
+  o.batch_size = 4;
+  o.seq_len = 16;
+  o.lr = 3e-3;
+  o.threads = 1;
+  o.precision = "bf16";
+  o.doc_mask = true;
+  const auto s = train(o);
+  EXPECT_EQ(s.steps_done, 12);
+  EXPECT_TRUE(std::isfinite(s.last_loss));
+  EXPECT_LT(s.last_val_loss, std::log(64.0));  // better than uniform over the vocabulary
 }
 
 TEST(Generate, KvCacheMatchesFullRecomputationAndSamplingIsSeeded) {
