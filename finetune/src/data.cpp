@@ -114,8 +114,10 @@ std::vector<std::filesystem::path> list_token_files(const std::filesystem::path&
     const bool val = entry.path().filename().string().find("val") != std::string::npos;
     if (val == validation) files.push_back(entry.path());
   }
-  if (validation && std::filesystem::is_directory(dir / "val")) {
-    for (const auto& entry : std::filesystem::directory_iterator(dir / "val")) {
+  // `sluice tokenize` writes DIR/train/*.tok and DIR/val/*.tok.
+  const auto split = dir / (validation ? "val" : "train");
+  if (std::filesystem::is_directory(split)) {
+    for (const auto& entry : std::filesystem::directory_iterator(split)) {
       if (entry.is_regular_file() && is_token_file(entry.path())) files.push_back(entry.path());
     }
   }

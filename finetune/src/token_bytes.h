@@ -1,6 +1,5 @@
 #pragma once
-// Byte lengths and byte strings of the tokens of a byte-level BPE tokenizer.json (GPT-2 style:
-// every byte is one vocabulary character), for bits per byte and for decoding samples. Torch-free.
+// Byte strings of the tokens of a tokenizer (read by the tokenize stage), for bits per byte.
 #include <cstdint>
 #include <filesystem>
 #include <string>

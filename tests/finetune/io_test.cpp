@@ -9,6 +9,7 @@
 #include "sluice/finetune/checkpoint.h"
 #include "sluice/finetune/data.h"
 #include "sluice/finetune/safetensors.h"
+#include "sluice/tokenize/token_shard.h"
 #include "support.h"
 #include "test_support.h"
 
@@ -229,6 +230,28 @@ TEST(WindowLoader, DocumentIdsFollowEosTokens) {
   Batch batch;
   loader.next(cursor, 1, batch);
   EXPECT_EQ(batch.doc_ids, (std::vector<std::int32_t>{0, 0, 0, 1, 1, 1, 2, 2}));
+}
+
+TEST(WindowLoader, ReadsTokShardsWithTheirDocumentIndex) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "data" / "train");
+  tokenize::TokenShardWriter writer(dir / "data" / "train" / "part-00000.tok", 100, "test-hash");
+  const std::vector<std::uint32_t> a = {1, 2, 3}, b = {4, 5, 6, 7, 8}, c = {9, 10};
+  writer.add_document(a);
+  writer.add_document(b);
+  writer.add_document(c);
+  writer.finish();
+  const auto files = list_token_files(dir / "data", false);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_TRUE(list_token_files(dir / "data", true).empty());
+  const WindowLoader loader(files, 8, 0, false, 0.0, 1.0, true);
+  EXPECT_EQ(loader.vocab_size(), 100u);
+  DataCursor cursor;
+  Batch batch;
+  loader.next(cursor, 1, batch);
+  EXPECT_EQ(batch.inputs, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(batch.targets, (std::vector<std::int64_t>{2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(batch.doc_ids, (std::vector<std::int32_t>{1, 1, 1, 2, 2, 2, 2, 2}));
 }
 
 TEST(WindowLoader, BadShardsAreClearErrors) {

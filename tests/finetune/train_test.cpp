@@ -235,6 +235,36 @@ TEST(Train, Bf16AutocastAndDocumentMasksTrain) {
   EXPECT_LT(s.last_val_loss, std::log(64.0));  // better than uniform over the vocabulary
 }
 
+// The product's path: documents -> tokenizer -> .tok shards -> pretrain -> eval (bits per byte) ->
+// generate from a text prompt.
+TEST(Pipeline, TokShardsFromTheTokenizeStageTrainEvaluateAndSample) {
+  TempDir dir;
+  fs::create_directories(dir / "docs");
+  write_documents(dir / "docs" / "part-00000.jsonl.zst", 60, 3);
+  auto ok = [](const RunResult& r) {
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0;
+  };
+  ASSERT_TRUE(ok(run_sluice({"tokenizer", "train", "--in", (dir / "docs").string(), "--out", (dir / "tokenizer.json").string(),
+                             "--vocab-size", "320", "--pattern", "gpt2"})));
+  ASSERT_TRUE(ok(run_sluice({"tokenize", "--in", (dir / "docs").string(), "--tokenizer", (dir / "tokenizer.json").string(), "--out",
+                             (dir / "shards").string(), "--val-fraction", "0.2"})));
+  write_config(dir / "model.json", tiny_config(320, 32));
+  auto args = train_args("pretrain", dir / "shards", dir / "ckpt", 6);
+  args.insert(args.end(), {"--config", (dir / "model.json").string(), "--tokenizer", (dir / "tokenizer.json").string(), "--doc-mask"});
+  ASSERT_TRUE(ok(run_sluice(args)));
+  const std::string metrics = read_text(dir / "ckpt" / "metrics.jsonl");
+  EXPECT_NE(metrics.find("\"val_bpb\":"), std::string::npos) << metrics;
+  EXPECT_TRUE(fs::exists(dir / "ckpt" / "tokenizer.json"));
+  const auto e = run_sluice({"eval", "--ckpt", (dir / "ckpt").string(), "--data", (dir / "shards").string(), "--seq-len", "32", "--json"});
+  ASSERT_TRUE(ok(e));
+  EXPECT_GT(json_number(e.out, "bits_per_byte"), 0) << e.out;
+  const auto g = run_sluice({"generate", "--ckpt", (dir / "ckpt").string(), "--prompt", "def main():", "--max-new-tokens", "5",
+                             "--ignore-eos", "--json"});
+  ASSERT_TRUE(ok(g));
+  EXPECT_NE(g.out.find("\"text\":"), std::string::npos) << g.out;
+}
+
 TEST(Generate, KvCacheMatchesFullRecomputationAndSamplingIsSeeded) {
   TempDir dir;
   init_checkpoint(tiny_config(), 5, dir / "ckpt");

@@ -25,8 +25,8 @@ std::unique_ptr<TokenShard> open_token_shard(const std::filesystem::path& path);
 // Writes an llm.c token file (magic 20240520, version 1, uint16 tokens); used by tests and tools.
 void write_llmc_tokens(const std::filesystem::path& path, const std::vector<std::uint32_t>& tokens);
 
-// Shard files of a data directory, sorted by name. `validation` picks the held-out ones: files in
-// DIR/val/, or files whose name contains "val"; the others are the training shards.
+// Shard files of a data directory, sorted by name. Training: DIR/train/* and the files of DIR
+// whose name lacks "val"; validation (`validation`): DIR/val/* and DIR/*val*.
 std::vector<std::filesystem::path> list_token_files(const std::filesystem::path& dir, bool validation);
 
 struct DataCursor {
