@@ -49,7 +49,8 @@ for _ in range(5):
 print(best)")
 echo "fp32 matmul peak (1024^3 sgemm, $threads threads): $(awk -v p="$peak" 'BEGIN {printf "%.0f", p / 1e9}') GFLOP/s"
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() { sort -g | awk '{a[NR]=$1} END {printf "%.1f\n", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+mib() { awk -v b="$1" 'BEGIN {printf "%.0f", b / 1048576}'; }
 
 for config in $CONFIGS; do
   case "$config" in
@@ -72,8 +73,8 @@ for config in $CONFIGS; do
   s=$(median < "$work/sluice.rates"); p=$(median < "$work/py.rates")
   sm=$(median < "$work/sluice.rss"); pm=$(median < "$work/py.rss")
   echo "config=$config precision=$PRECISION threads=$threads steps=$STEPS repeats=$REPEATS"
-  echo "  sluice : $s tok/s (runs: $(tr '\n' ' ' < "$work/sluice.rates")) peak RSS $((sm / 1048576)) MiB"
-  echo "  python : $p tok/s (runs: $(tr '\n' ' ' < "$work/py.rates")) peak RSS $((pm / 1048576)) MiB"
+  echo "  sluice : $s tok/s (runs: $(tr '\n' ' ' < "$work/sluice.rates")) peak RSS $(mib "$sm") MiB"
+  echo "  python : $p tok/s (runs: $(tr '\n' ' ' < "$work/py.rates")) peak RSS $(mib "$pm") MiB"
   awk -v s="$s" -v p="$p" -v sm="$sm" -v pm="$pm" 'BEGIN {printf "  ratio  : %.2fx tokens/s, %.2fx peak memory (sluice / python)\n", s / p, sm / pm}'
   # Training FLOPs per token: 6 x parameters (head included) + attention 12 x L x C x T.
   awk -v L=$L -v C=$C -v T=$T -v s="$s" -v p="$p" -v peak="$peak" 'BEGIN {

@@ -148,8 +148,9 @@ class FusedHeadLoss : public torch::autograd::Function<FusedHeadLoss> {
     const auto dtype = static_cast<torch::ScalarType>(dtype_code);
     const bool want_grad = ctx != nullptr && (hidden.requires_grad() || head.requires_grad());
     const auto n = hidden.size(0), v = head.size(0);
-    // About 32 MiB of fp32 logits per chunk: large enough to keep the matmul efficient.
-    const std::int64_t chunk = std::max<std::int64_t>(32, (std::int64_t{8} << 20) / std::max<std::int64_t>(v, 1));
+    // About 96 MiB of fp32 logits per chunk (~500 rows of GPT-2's vocabulary): few enough chunks
+    // that the head matmuls stay large, a fraction of the full [N, V] tensor.
+    const std::int64_t chunk = std::max<std::int64_t>(64, (std::int64_t{24} << 20) / std::max<std::int64_t>(v, 1));
     const auto h = hidden.to(dtype);
     const auto w = head.to(dtype);
     auto total = torch::zeros({}, torch::kDouble);
@@ -173,7 +174,9 @@ class FusedHeadLoss : public torch::autograd::Function<FusedHeadLoss> {
       logits.mul_(inv_n);
       const auto g = logits.to(dtype);
       grad_hidden.slice(0, begin, end).copy_(torch::mm(g, w));
-      grad_head.add_(torch::mm(g.t(), rows));
+      // Accumulate in the BLAS call (beta = 1) rather than through a [V, C] temporary per chunk.
+      if (dtype == torch::kFloat) grad_head.addmm_(g.t(), rows);
+      else grad_head.add_(torch::mm(g.t(), rows));
     }
     if (want_grad) ctx->save_for_backward({grad_hidden.to(hidden.scalar_type()), grad_head.to(head.scalar_type())});
     return (total * inv_n).to(torch::kFloat);
