@@ -214,6 +214,28 @@ TEST(Train, BadInputsAreClearErrors) {
   EXPECT_NE(r.err.find("sluice: error: " + (dir / "data" / "broken.bin").string()), std::string::npos) << r.err;
 }
 
+TEST(Train, EarlyStoppingAfterPatienceEvaluationsWithoutImprovement) {
+  TempDir dir;
+  make_corpus(dir / "data", 6, 0, 4096);
+  write_config(dir / "model.json", tiny_config());
+  TrainOptions o;
+  o.config = dir / "model.json";
+  o.data = dir / "data";
+  o.out = dir / "out";
+  o.steps = 20;
+  o.batch_size = 2;
+  o.seq_len = 16;
+  o.lr = 1e-30;  // updates below float resolution: the validation loss cannot improve
+  o.threads = 1;
+  o.eval_every = 1;
+  o.patience = 2;
+  const auto s = train(o);
+  EXPECT_TRUE(s.early_stopped);
+  EXPECT_EQ(s.steps_done, 3);  // step 1 sets the best, steps 2 and 3 do not beat it
+  EXPECT_TRUE(fs::exists(dir / "out" / "best" / "model.safetensors"));
+  EXPECT_TRUE(fs::exists(dir / "out" / "trainer_state.json"));
+}
+
 TEST(Train, Bf16AutocastAndDocumentMasksTrain) {
   TempDir dir;
   make_corpus(dir / "data", 4, 0, 4096);
