@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "sluice/core/error.h"
@@ -31,6 +32,9 @@ void* load_module(std::string& why) {
       error = "this sluice was built without LibTorch (" + path.string() +
               " is missing); build it with scripts/build release";
     } else {
+      // libgomp (loaded with LibTorch) reads OMP_WAIT_POLICY once, when it is loaded. Its default
+      // spin-waiting fights OpenBLAS's own threads; PASSIVE made 2 threads the fastest setting.
+      if (std::getenv("SLUICE_KEEP_WAIT_POLICY") == nullptr) ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
       handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
       if (handle == nullptr) error = std::string("cannot load the LibTorch module: ") + ::dlerror();
     }

@@ -44,3 +44,56 @@ RuntimeInfo runtime_info() {
 }
 
 }  // namespace sluice::finetune
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include "sluice/finetune/train.h"
+
+namespace sluice::finetune {
+
+unsigned configure_threads(unsigned requested) {
+  unsigned threads = requested;
+  if (threads == 0) {
+    // The CPUs this process may run on (a container or taskset may allow fewer than the host has).
+    cpu_set_t set{};
+    threads = 0;
+    if (::sched_getaffinity(0, sizeof set, &set) == 0) {
+      const auto* bytes = reinterpret_cast<const unsigned char*>(&set);
+      for (std::size_t i = 0; i < sizeof set; ++i) threads += static_cast<unsigned>(__builtin_popcount(bytes[i]));
+    }
+    threads = std::max(1u, threads);
+  }
+  torch::set_num_threads(static_cast<int>(threads));
+  return threads;
+}
+
+void ensure_passive_wait_policy() {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("SLUICE_KEEP_WAIT_POLICY") != nullptr) return;
+  // Our own argv, as the kernel recorded it: NUL-separated in /proc/self/cmdline.
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> args;
+  std::string current;
+  for (const char c : raw) {
+    if (c == '\0') {
+      args.push_back(current);
+      current.clear();
+    } else {
+      current.push_back(c);
+    }
+  }
+  if (args.empty()) return;
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ::execv("/proc/self/exe", argv.data());
+  ::unsetenv("OMP_WAIT_POLICY");  // exec failed: carry on with the active policy
+}
+
+}  // namespace sluice::finetune

@@ -1,0 +1,208 @@
+#include "model.h"
+
+#include <cmath>
+
+namespace sluice::finetune {
+namespace {
+
+namespace nn = torch::nn;
+
+nn::Linear linear(std::int64_t in, std::int64_t out) { return nn::Linear(nn::LinearOptions(in, out).bias(true)); }
+
+struct Gpt2Attention : nn::Module {
+  Gpt2Attention(const ModelConfig& c) : heads(c.n_head), width(c.n_embd) {
+    c_attn = register_module("c_attn", linear(c.n_embd, 3 * c.n_embd));
+    c_proj = register_module("c_proj", linear(c.n_embd, c.n_embd));
+  }
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, KVCache* cache, std::size_t layer) {
+    const auto b = x.size(0), t = x.size(1), d = width / heads;
+    auto qkv = c_attn(x).split(width, 2);
+    auto split_heads = [&](const torch::Tensor& y) { return y.view({b, t, heads, d}).transpose(1, 2); };
+    auto q = split_heads(qkv[0]), k = split_heads(qkv[1]), v = split_heads(qkv[2]);
+    if (cache != nullptr) {
+      if (cache->keys.size() <= layer) {
+        cache->keys.push_back(k);
+        cache->values.push_back(v);
+      } else {
+        k = cache->keys[layer] = torch::cat({cache->keys[layer], k}, 2);
+        v = cache->values[layer] = torch::cat({cache->values[layer], v}, 2);
+      }
+    }
+    auto scores = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(d)));
+    scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
+    auto y = torch::matmul(torch::softmax(scores, -1, scores.scalar_type()), v);
+    return c_proj(y.transpose(1, 2).reshape({b, t, width}));
+  }
+  std::int64_t heads, width;
+  nn::Linear c_attn{nullptr}, c_proj{nullptr};
+};
+
+struct Gpt2Mlp : nn::Module {
+  explicit Gpt2Mlp(const ModelConfig& c) {
+    c_fc = register_module("c_fc", linear(c.n_embd, 4 * c.n_embd));
+    c_proj = register_module("c_proj", linear(4 * c.n_embd, c.n_embd));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return c_proj(torch::gelu(c_fc(x), "tanh")); }
+  nn::Linear c_fc{nullptr}, c_proj{nullptr};
+};
+
+nn::LayerNorm layer_norm(const ModelConfig& c) {
+  return nn::LayerNorm(nn::LayerNormOptions({c.n_embd}).eps(c.layer_norm_epsilon));
+}
+
+struct Gpt2Block : nn::Module {
+  explicit Gpt2Block(const ModelConfig& c) {
+    ln_1 = register_module("ln_1", layer_norm(c));
+    attn = register_module("attn", std::make_shared<Gpt2Attention>(c));
+    ln_2 = register_module("ln_2", layer_norm(c));
+    mlp = register_module("mlp", std::make_shared<Gpt2Mlp>(c));
+  }
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& mask, KVCache* cache, std::size_t layer) {
+    x = x + attn->forward(ln_1(x), mask, cache, layer);
+    return x + mlp->forward(ln_2(x));
+  }
+  nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
+  std::shared_ptr<Gpt2Attention> attn;
+  std::shared_ptr<Gpt2Mlp> mlp;
+};
+
+// GPT-2 (Radford et al. 2019) with Hugging Face's module names, so named_parameters() are the
+// tensor names of model.safetensors.
+class Gpt2 final : public CausalLM {
+ public:
+  explicit Gpt2(const ModelConfig& c) : CausalLM(c) {
+    wte = register_module("wte", nn::Embedding(c.vocab_size, c.n_embd));
+    wpe = register_module("wpe", nn::Embedding(c.n_positions, c.n_embd));
+    h = register_module("h", nn::ModuleList());
+    for (std::int64_t i = 0; i < c.n_layer; ++i) {
+      blocks.push_back(std::make_shared<Gpt2Block>(c));
+      h->push_back(blocks.back());
+    }
+    ln_f = register_module("ln_f", layer_norm(c));
+    reset_parameters();
+  }
+
+  torch::Tensor hidden(const torch::Tensor& tokens, const torch::Tensor& doc_ids, KVCache* cache) override {
+    const auto t = tokens.size(1);
+    const std::int64_t past = cache != nullptr ? cache->length : 0;
+    if (past + t > config().n_positions) {
+      throw std::runtime_error("sequence of " + std::to_string(past + t) + " tokens exceeds n_positions " + std::to_string(config().n_positions));
+    }
+    const auto positions = torch::arange(past, past + t, torch::kLong);
+    // Causal mask [1 or B, 1, T, past + T]: query i (absolute past + i) sees keys 0..past + i.
+    auto mask = torch::ones({t, past + t}, torch::kBool).tril(past).view({1, 1, t, past + t});
+    if (doc_ids.defined()) mask = mask & (doc_ids.unsqueeze(2) == doc_ids.unsqueeze(1)).unsqueeze(1);
+    auto x = wte(tokens) + wpe(positions);
+    for (std::size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->forward(x, mask, cache, i);
+    if (cache != nullptr) cache->length += t;
+    return ln_f(x);
+  }
+
+  torch::Tensor head_weight() override { return wte->weight; }
+
+  bool stored_transposed(const std::string& name) const override {
+    auto ends_with = [&](const char* suffix) {
+      const std::string s(suffix);
+      return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+    };
+    return ends_with("attn.c_attn.weight") || ends_with("attn.c_proj.weight") || ends_with("mlp.c_fc.weight") ||
+           ends_with("mlp.c_proj.weight");
+  }
+
+  bool ignored_on_load(const std::string& name) const override {
+    auto ends_with = [&](const std::string& s) { return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0; };
+    return ends_with(".attn.bias") || ends_with(".attn.masked_bias") || name == "lm_head.weight";
+  }
+
+  void reset_parameters() override {
+    torch::NoGradGuard no_grad;
+    // GPT-2's scheme: N(0, 0.02) everywhere, residual projections scaled by 1/sqrt(2 * n_layer).
+    const double residual_std = 0.02 / std::sqrt(2.0 * static_cast<double>(config().n_layer));
+    for (auto& item : named_parameters()) {
+      const auto& name = item.key();
+      auto& p = item.value();
+      if (name.find("ln_") != std::string::npos) {
+        if (name.size() > 7 && name.compare(name.size() - 6, 6, "weight") == 0) p.fill_(1.0);
+        else p.zero_();
+      } else if (p.dim() == 1) {
+        p.zero_();
+      } else if (name.find("c_proj.weight") != std::string::npos) {
+        p.normal_(0.0, residual_std);
+      } else {
+        p.normal_(0.0, 0.02);
+      }
+    }
+  }
+
+  nn::Embedding wte{nullptr}, wpe{nullptr};
+  nn::ModuleList h{nullptr};
+  std::vector<std::shared_ptr<Gpt2Block>> blocks;
+  nn::LayerNorm ln_f{nullptr};
+};
+
+// Forward and backward of the fused head + loss in one pass over row chunks.
+class FusedHeadLoss : public torch::autograd::Function<FusedHeadLoss> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor hidden, torch::Tensor head,
+                               torch::Tensor targets, std::int64_t dtype_code) {
+    const auto dtype = static_cast<torch::ScalarType>(dtype_code);
+    const bool want_grad = ctx != nullptr && (hidden.requires_grad() || head.requires_grad());
+    const auto n = hidden.size(0), v = head.size(0);
+    // About 96 MiB of fp32 logits per chunk (~500 rows of GPT-2's vocabulary): few enough chunks
+    // that the head matmuls stay large, a fraction of the full [N, V] tensor.
+    const std::int64_t chunk = std::max<std::int64_t>(64, (std::int64_t{24} << 20) / std::max<std::int64_t>(v, 1));
+    const auto h = hidden.to(dtype);
+    const auto w = head.to(dtype);
+    auto total = torch::zeros({}, torch::kDouble);
+    torch::Tensor grad_hidden, grad_head;
+    if (want_grad) {
+      grad_hidden = torch::empty({n, hidden.size(1)}, hidden.options().dtype(torch::kFloat));
+      grad_head = torch::zeros_like(head, head.options().dtype(torch::kFloat));
+    }
+    const double inv_n = 1.0 / static_cast<double>(n);
+    for (std::int64_t begin = 0; begin < n; begin += chunk) {
+      const auto end = std::min(n, begin + chunk);
+      const auto rows = h.slice(0, begin, end);
+      const auto tgt = targets.slice(0, begin, end).unsqueeze(1);
+      auto logits = torch::mm(rows, w.t()).to(torch::kFloat);
+      const auto lse = torch::logsumexp(logits, 1, true);
+      total += (lse - logits.gather(1, tgt)).sum().to(torch::kDouble);
+      if (!want_grad) continue;
+      // d loss / d logits = (softmax - onehot) / N, formed in place over the logits buffer.
+      logits.sub_(lse).exp_();
+      logits.scatter_add_(1, tgt, torch::full({end - begin, 1}, -1.0f));
+      logits.mul_(inv_n);
+      const auto g = logits.to(dtype);
+      grad_hidden.slice(0, begin, end).copy_(torch::mm(g, w));
+      // Accumulate in the BLAS call (beta = 1) rather than through a [V, C] temporary per chunk.
+      if (dtype == torch::kFloat) grad_head.addmm_(g.t(), rows);
+      else grad_head.add_(torch::mm(g.t(), rows));
+    }
+    if (want_grad) ctx->save_for_backward({grad_hidden.to(hidden.scalar_type()), grad_head.to(head.scalar_type())});
+    return (total * inv_n).to(torch::kFloat);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grad) {
+    const auto saved = ctx->get_saved_variables();
+    const auto scale = grad[0];
+    return {saved[0] * scale, saved[1] * scale, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<CausalLM> make_model(const ModelConfig& config) {
+  validate(config, "model config");
+  if (config.model_type == "gpt2") return std::make_shared<Gpt2>(config);
+  throw std::runtime_error("model_type " + config.model_type + " is not implemented");
+}
+
+torch::Tensor fused_head_cross_entropy(const torch::Tensor& hidden, const torch::Tensor& head, const torch::Tensor& targets,
+                                       torch::ScalarType dtype) {
+  if (torch::GradMode::is_enabled() && (hidden.requires_grad() || head.requires_grad())) {
+    return FusedHeadLoss::apply(hidden, head, targets, static_cast<std::int64_t>(dtype));
+  }
+  return FusedHeadLoss::forward(nullptr, hidden, head, targets, static_cast<std::int64_t>(dtype));
+}
+
+}  // namespace sluice::finetune
