@@ -33,10 +33,10 @@ fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, "corpus.txt"), texts.join(""));
 fs.mkdirSync(path.join(outDir, "docs"), { recursive: true });
 fs.writeFileSync(path.join(outDir, "docs", "docs.jsonl"), docs.join("\n") + "\n");
-// Training split: the first 90% of the files train, the last 10% are held out for bytes/token.
-const cut = Math.floor(docs.length * 0.9);
+// Training split: every tenth file is held out for bytes/token, the rest train.
+const held = (i) => i % 10 === 9;
 fs.mkdirSync(path.join(outDir, "train-docs"), { recursive: true });
-fs.writeFileSync(path.join(outDir, "train-docs", "docs.jsonl"), docs.slice(0, cut).join("\n") + "\n");
-fs.writeFileSync(path.join(outDir, "train.txt"), texts.slice(0, cut).join(""));
-fs.writeFileSync(path.join(outDir, "heldout.txt"), texts.slice(cut).join(""));
+fs.writeFileSync(path.join(outDir, "train-docs", "docs.jsonl"), docs.filter((_, i) => !held(i)).join("\n") + "\n");
+fs.writeFileSync(path.join(outDir, "train.txt"), texts.filter((_, i) => !held(i)).join(""));
+fs.writeFileSync(path.join(outDir, "heldout.txt"), texts.filter((_, i) => held(i)).join(""));
 process.stdout.write(JSON.stringify({ files: docs.length, bytes: total }) + "\n");

@@ -13,20 +13,28 @@ namespace {
 std::filesystem::path tiktoken_package() {
   const auto dir = std::filesystem::path(SLUICE_DATA_CACHE) / "tiktoken@1.0.22";
   if (!std::filesystem::exists(dir / "tiktoken.cjs") && !std::filesystem::exists(dir / "tiktoken.js")) return {};
-  if (sluice::test::run("/bin/sh", {"-c", "command -v node"}).exit_code != 0) return {};
   return dir;
+}
+
+// The full path of Node.js (the test runner spawns without a PATH search), or "".
+std::string node_binary() {
+  const auto found = sluice::test::run("/bin/sh", {"-c", "command -v node"});
+  std::string path = found.exit_code == 0 ? found.out : "";
+  while (!path.empty() && (path.back() == '\n' || path.back() == ' ')) path.pop_back();
+  return path;
 }
 
 std::string random_unicode(std::mt19937& rng, std::size_t chars) {
   std::string out;
+  auto r = [&rng] { return static_cast<std::uint32_t>(rng()); };
   for (std::size_t i = 0; i < chars; ++i) {
     std::uint32_t cp;
-    const std::uint32_t kind = rng() % 10;
-    if (kind < 4) cp = 0x20 + rng() % 0x5F;                      // ASCII printable
-    else if (kind == 4) cp = "\n\r\t  '"[rng() % 6];
-    else if (kind < 7) cp = 0xA0 + rng() % 0x2F60;               // Latin .. CJK symbols
-    else if (kind < 9) cp = 0x3000 + rng() % 0x7000;             // CJK
-    else cp = 0x10000 + rng() % 0x20000;                         // astral (emoji, historic scripts)
+    const std::uint32_t kind = r() % 10;
+    if (kind < 4) cp = 0x20 + r() % 0x5F;                      // ASCII printable
+    else if (kind == 4) cp = static_cast<unsigned char>("\n\r\t  '"[r() % 6]);
+    else if (kind < 7) cp = 0xA0 + r() % 0x2F60;               // Latin .. CJK symbols
+    else if (kind < 9) cp = 0x3000 + r() % 0x7000;             // CJK
+    else cp = 0x10000 + r() % 0x20000;                         // astral (emoji, historic scripts)
     if (cp >= 0xD800 && cp <= 0xDFFF) cp = 'x';
     if (cp < 0x80) {
       out.push_back(static_cast<char>(cp));
@@ -49,7 +57,8 @@ std::string random_unicode(std::mt19937& rng, std::size_t chars) {
 
 TEST(TiktokenNode, WholeFilesAndFuzzMatchTiktoken) {
   const auto package = tiktoken_package();
-  if (package.empty()) GTEST_SKIP() << "Node.js or the npm tiktoken package (scripts/setup) is missing";
+  const std::string node = node_binary();
+  if (package.empty() || node.empty()) GTEST_SKIP() << "Node.js or the npm tiktoken package (scripts/setup) is missing";
   if (!test::gpt2() || !test::cl100k()) GTEST_SKIP() << "no vocabularies";
   sluice::test::TempDir dir;
   std::vector<std::string> files;
@@ -65,11 +74,11 @@ TEST(TiktokenNode, WholeFilesAndFuzzMatchTiktoken) {
   std::mt19937 rng(2024);
   for (int i = 0; i < 150; ++i) {
     const auto path = dir / ("unicode-" + std::to_string(i) + ".txt");
-    sluice::test::write_text(path, random_unicode(rng, 1 + rng() % 400));
+    sluice::test::write_text(path, random_unicode(rng, static_cast<std::size_t>(1 + rng() % 400)));
     files.push_back(path.string());
   }
   for (int i = 0; i < 50; ++i) {
-    std::string bytes(1 + rng() % 400, ' ');
+    std::string bytes(static_cast<std::size_t>(1 + rng() % 400), ' ');
     for (char& b : bytes) b = static_cast<char>(rng() % 256);
     const auto path = dir / ("bytes-" + std::to_string(i) + ".bin");
     sluice::test::write_text(path, bytes);
@@ -77,7 +86,7 @@ TEST(TiktokenNode, WholeFilesAndFuzzMatchTiktoken) {
   }
   std::vector<std::string> args = {(root / "tests/tokenize/data/tiktoken_reference.js").string(), package.string()};
   args.insert(args.end(), files.begin(), files.end());
-  const auto result = sluice::test::run("node", args);
+  const auto result = sluice::test::run(node, args);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   Encoder gpt2(*test::gpt2());
   Encoder cl100k(*test::cl100k());
