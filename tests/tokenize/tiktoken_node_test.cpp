@@ -1,7 +1,10 @@
 // Ids against tiktoken itself (the npm package, run with Node.js at test time) on whole source
 // files of this repository and on fuzzed text: random Unicode and random bytes.
 #include <simdjson.h>
+#include <utf8proc.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 
 #include "test_support.h"
@@ -36,6 +39,9 @@ std::string random_unicode(std::mt19937& rng, std::size_t chars) {
     else if (kind < 9) cp = 0x3000 + r() % 0x7000;             // CJK
     else cp = 0x10000 + r() % 0x20000;                         // astral (emoji, historic scripts)
     if (cp >= 0xD800 && cp <= 0xDFFF) cp = 'x';
+    // Only characters assigned in utf8proc's Unicode version (15.0 on Debian 12): tiktoken 1.0.22
+    // uses Unicode 16 tables, so a code point that version newly made a letter splits differently.
+    if (utf8proc_category(static_cast<utf8proc_int32_t>(cp)) == UTF8PROC_CATEGORY_CN) cp = 'y';
     if (cp < 0x80) {
       out.push_back(static_cast<char>(cp));
     } else if (cp < 0x800) {
@@ -104,7 +110,20 @@ TEST(TiktokenNode, WholeFilesAndFuzzMatchTiktoken) {
       std::vector<std::uint32_t> expected;
       for (simdjson::dom::element id : record[name].get_array()) expected.push_back(static_cast<std::uint32_t>(id.get_uint64().value()));
       const auto got = (std::string(name) == "gpt2" ? gpt2 : cl100k).encode(text);
-      EXPECT_EQ(got, expected) << name << " differs on " << file;
+      if (got != expected) {
+        std::size_t i = 0;
+        while (i < got.size() && i < expected.size() && got[i] == expected[i]) ++i;
+        const Tokenizer& t = std::string(name) == "gpt2" ? *test::gpt2() : *test::cl100k();
+        const std::size_t at = t.decode(std::vector<std::uint32_t>(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(i))).size();
+        std::string context;
+        for (std::size_t k = at; k < std::min(text.size(), at + 24); ++k) {
+          char hex[4];
+          std::snprintf(hex, sizeof hex, "%02x ", static_cast<unsigned char>(text[k]));
+          context += hex;
+        }
+        if (const char* keep = std::getenv("SLUICE_KEEP_FAILING")) sluice::test::write_text(std::string(keep) + "/" + name + ".txt", text);
+        ADD_FAILURE() << name << " differs on " << file << " at byte " << at << ": " << context;
+      }
     }
     ++lines;
   }
