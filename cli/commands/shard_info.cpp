@@ -1,4 +1,5 @@
 // sluice shard-info FILE: what a token shard holds; reads every frame, so checks every checksum.
+#include <chrono>
 #include <iostream>
 
 #include "../command.h"
@@ -21,12 +22,14 @@ int run_shard_info(const ShardInfoOptions& options) {
   for (const auto& path : options.files) {
     const tokenize::TokenShardReader shard(path);
     std::string problem;
+    const auto start = std::chrono::steady_clock::now();
     try {
       shard.verify();
     } catch (const Error& e) {
       problem = e.what();
       status = 1;
     }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double raw = static_cast<double>(shard.num_tokens()) * shard.token_bytes();
     const double ratio = shard.file_bytes() > 0 ? raw / static_cast<double>(shard.file_bytes()) : 0;
     if (options.json) {
@@ -35,7 +38,7 @@ int run_shard_info(const ShardInfoOptions& options) {
       json.field("documents", shard.num_documents()).field("tokens", shard.num_tokens());
       json.field("frames", static_cast<std::uint64_t>(shard.frames().size())).field("frame_tokens", shard.frame_tokens());
       json.field("file_bytes", shard.file_bytes()).field("compression_ratio", ratio);
-      json.field("checksums_ok", problem.empty());
+      json.field("checksums_ok", problem.empty()).field("read_seconds", seconds);
       if (!problem.empty()) json.field("error", problem);
       json.end_object();
     } else {

@@ -80,6 +80,9 @@ const bool registered = register_command({
           ->default_val(options->corpus.shard.frame_tokens);
       app.add_option("--level", options->corpus.shard.zstd_level, "zstd level of the frames")
           ->default_val(options->corpus.shard.zstd_level)->check(CLI::Range(1, 22));
+      app.add_option("--byte-planes", options->corpus.shard.byte_planes,
+                     "Store each byte of the ids as its own plane inside a frame (plain ids compress better on code)")
+          ->default_val(options->corpus.shard.byte_planes);
       add_threads_option(app, options->corpus.threads);
       add_json_flag(app, options->json);
       return [options] { return run_tokenize(*options); };

@@ -21,6 +21,7 @@ struct TokenizerOptions {
   std::string tokenizer;
   std::string pattern;
   bool allow_special = false;
+  bool count = false;
   // train
   std::vector<std::string> inputs;
   std::string out;
@@ -39,7 +40,21 @@ int run_encode(const TokenizerOptions& options) {
   const Tokenizer tokenizer = Tokenizer::load(options.tokenizer, options.pattern);
   const std::string text = read_stdin();
   Encoder encoder(tokenizer);
+  const auto start = std::chrono::steady_clock::now();
   const auto ids = encoder.encode(text, options.allow_special);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (options.count) {
+    if (options.json) {
+      JsonWriter json;
+      json.begin_object().field("tokens", static_cast<std::uint64_t>(ids.size()));
+      json.field("bytes", static_cast<std::uint64_t>(text.size())).field("encode_seconds", seconds);
+      json.field("tokenizer_hash", tokenizer.hash()).end_object();
+      std::cout << json.str() << "\n";
+    } else {
+      std::cout << ids.size() << "\n";
+    }
+    return 0;
+  }
   std::string out;
   out.reserve(ids.size() * 6 + 2);
   if (options.json) out.push_back('[');
@@ -105,6 +120,14 @@ int run_train(TokenizerOptions options) {
   return 0;
 }
 
+int run_convert(const TokenizerOptions& options) {
+  const Tokenizer tokenizer = Tokenizer::load(options.tokenizer, options.pattern);
+  tokenizer.save_hf_json(options.out);
+  std::cerr << "tokenizer convert: " << options.tokenizer << " -> " << options.out << " (vocab " << tokenizer.vocab_size()
+            << ")\n";
+  return 0;
+}
+
 const bool registered = register_command({
     "tokenizer", "Train a byte-level BPE tokenizer, or encode / decode text with one", 400,
     [](CLI::App& app) -> RunFunction {
@@ -119,7 +142,8 @@ const bool registered = register_command({
       encode->add_option("--pattern", options->pattern, pattern_help);
       encode->add_flag("--allow-special", options->allow_special,
                        "Turn special-token text (e.g. <|endoftext|>) into its id; by default it is ordinary text");
-      encode->add_flag("--json", options->json, "Print a JSON array");
+      encode->add_flag("--json", options->json, "Print a JSON array (with --count: tokens, bytes and encode time)");
+      encode->add_flag("--count", options->count, "Print only the number of tokens");
 
       CLI::App* decode = app.add_subcommand("decode", "Read token ids on stdin (spaces or a JSON array), print the text");
       decode->add_option("--tokenizer", options->tokenizer, file_help)->required();
@@ -145,7 +169,13 @@ const bool registered = register_command({
       add_threads_option(*train, options->train.threads);
       add_json_flag(*train, options->json);
 
-      return [options, encode, decode, train] {
+      CLI::App* convert = app.add_subcommand("convert", "Write any tokenizer sluice reads as a Hugging Face tokenizer.json");
+      convert->add_option("--tokenizer", options->tokenizer, file_help)->required();
+      convert->add_option("--pattern", options->pattern, pattern_help);
+      convert->add_option("--out", options->out, "Output tokenizer.json")->required();
+
+      return [options, encode, decode, train, convert] {
+        if (convert->parsed()) return run_convert(*options);
         if (encode->parsed()) return run_encode(*options);
         if (decode->parsed()) return run_decode(*options);
         if (train->parsed()) return run_train(*options);

@@ -32,6 +32,7 @@ class TokenizeCli : public ::testing::Test {
   // A small trained tokenizer (with EOS and FIM sentinels) shared by the tests below.
   static void SetUpTestSuite() {
     dir_ = new TempDir();
+    std::filesystem::create_directories(*dir_ / "docs");
     sluice::test::write_documents(*dir_ / "docs" / "part-00000.jsonl.zst", 120, 1);
     sluice::test::write_documents(*dir_ / "docs" / "part-00001.jsonl.zst", 80, 2);
     const auto r = run_sluice({"tokenizer", "train", "--in", (*dir_ / "docs").string(), "--vocab-size", "400", "--out",
@@ -55,7 +56,9 @@ TempDir* TokenizeCli::dir_ = nullptr;
 
 TEST_F(TokenizeCli, TrainWritesALoadableTokenizerJson) {
   const Tokenizer t = Tokenizer::load(*dir_ / "tok.json");
-  EXPECT_EQ(t.vocab_size(), 400u);
+  // 400 at most: this tiny corpus runs out of pairs seen twice before that.
+  EXPECT_LE(t.vocab_size(), 400u);
+  EXPECT_GT(t.vocab_size(), 300u);
   EXPECT_TRUE(t.special_id("<|endoftext|>").has_value());
   EXPECT_TRUE(t.special_id("<fim_middle>").has_value());
   Encoder encoder(t);
@@ -152,9 +155,12 @@ TEST_F(TokenizeCli, TokenizeWritesShuffledTrainAndValShards) {
   EXPECT_NE(again.out.find("\"reused\": true"), std::string::npos) << again.out;
   // Another seed: same split, different order.
   tokenize(out / "c", "8");
-  TokenShardReader a_val(out / "a" / "val" / "part-00000.tok");
-  TokenShardReader c_val(out / "c" / "val" / "part-00000.tok");
-  EXPECT_EQ(a_val.num_tokens(), c_val.num_tokens());
+  auto split_tokens = [](const std::filesystem::path& dir) {
+    std::uint64_t tokens = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) tokens += TokenShardReader(entry.path()).num_tokens();
+    return tokens;
+  };
+  EXPECT_EQ(split_tokens(out / "a" / "val"), split_tokens(out / "c" / "val"));
   EXPECT_NE(sluice::test::tree_digest(out / "a" / "train"), sluice::test::tree_digest(out / "c" / "train"));
 }
 

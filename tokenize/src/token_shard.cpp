@@ -75,11 +75,15 @@ void decode_frame(const unsigned char* raw, std::size_t count, std::uint32_t wid
                  (static_cast<std::uint32_t>(raw[3 * count + i]) << 24);
       }
     }
+  } else if (width == 2) {
+    for (std::size_t i = 0; i < count; ++i) {
+      out[i] = static_cast<std::uint32_t>(raw[2 * i]) | (static_cast<std::uint32_t>(raw[2 * i + 1]) << 8);
+    }
   } else {
     for (std::size_t i = 0; i < count; ++i) {
-      std::uint32_t v = 0;
-      for (std::uint32_t b = width; b-- > 0;) v = (v << 8) | raw[i * width + b];
-      out[i] = v;
+      const unsigned char* p = raw + 4 * i;
+      out[i] = static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
+               (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
     }
   }
 }

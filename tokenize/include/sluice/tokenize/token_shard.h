@@ -14,10 +14,14 @@
 
 namespace sluice::tokenize {
 
+// The defaults come from bench/tokenize/run.sh on GPT-2 ids of C/C++ headers: 256 Ki-token frames
+// at zstd level 9 with plain interleaved ids end up as small as whole-file `zstd -3` (see
+// BENCHMARKS.md); byte planes lose there, because code repeats whole id sequences and planes
+// split each repeat into two weaker ones.
 struct TokenShardOptions {
-  std::uint32_t frame_tokens = 1u << 20;  // tokens per frame (the last frame may be shorter)
-  int zstd_level = 3;
-  bool byte_planes = true;                // store each byte of the ids as its own plane in a frame
+  std::uint32_t frame_tokens = 1u << 18;  // tokens per frame (the last frame may be shorter)
+  int zstd_level = 9;
+  bool byte_planes = false;               // store each byte of the ids as its own plane in a frame
 };
 
 // Writes a shard atomically (core AtomicFile): nothing appears under the final name until finish().
