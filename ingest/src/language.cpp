@@ -1,0 +1,220 @@
+// Language detection and path rules over the tables that tools/linguist_gen.cpp compiled from
+// linguist's data (see linguist_data.h).
+#include "sluice/ingest/language.h"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "linguist_data.h"
+#include "regex.h"
+
+namespace sluice::ingest {
+namespace {
+
+namespace ld = linguist;
+
+// linguist's heuristics look at the first 50 KB (HEURISTICS_CONSIDER_BYTES).
+constexpr std::size_t kHeuristicBytes = 50 * 1024;
+
+using Candidates = std::vector<std::uint16_t>;
+
+Candidates lookup(std::span<const ld::Key> table, std::string_view key) {
+  const auto first = std::lower_bound(table.begin(), table.end(), key,
+                                      [](const ld::Key& entry, std::string_view k) { return std::string_view(entry.key) < k; });
+  Candidates found;
+  for (auto it = first; it != table.end() && std::string_view(it->key) == key; ++it) found.push_back(it->language);
+  return found;
+}
+
+std::string_view basename(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// linguist's Extension strategy: the longest dotted suffix of the name that some language lists
+// (".d.ts" before ".ts"), compared in lower case.
+Candidates by_extension(std::string_view name) {
+  const std::string lowered = lower(name);
+  for (std::size_t dot = lowered.find('.', 1); dot != std::string::npos; dot = lowered.find('.', dot + 1)) {
+    Candidates found = lookup(ld::kExtensions, std::string_view(lowered).substr(dot));
+    if (!found.empty()) return found;
+  }
+  // A dot file such as ".bashrc" counts as its own extension too.
+  if (lowered.size() > 1 && lowered[0] == '.') return lookup(ld::kExtensions, lowered);
+  return {};
+}
+
+// linguist's Shebang strategy: "#!/usr/bin/env python3.11" names interpreter "python3".
+Candidates by_shebang(std::string_view content) {
+  if (!content.starts_with("#!")) return {};
+  const auto end = content.find('\n');
+  const std::string_view line = content.substr(2, end == std::string_view::npos ? std::string_view::npos : end - 2);
+  std::vector<std::string_view> words;
+  for (std::size_t i = 0; i < line.size();) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    const std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  if (words.empty()) return {};
+  std::size_t at = 0;
+  std::string_view script = basename(words[at]);
+  if (script == "env") {
+    ++at;
+    // Skip env's options and VAR=value assignments.
+    while (at < words.size() && (words[at].starts_with('-') || words[at].find('=') != std::string_view::npos)) ++at;
+    if (at >= words.size()) return {};
+    script = basename(words[at]);
+  }
+  std::string name(script);
+  // "python3.11" -> "python3": linguist strips a trailing ".digits" version.
+  const auto dot = name.rfind('.');
+  if (dot != std::string::npos && dot + 1 < name.size() &&
+      std::all_of(name.begin() + static_cast<std::ptrdiff_t>(dot) + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    name.resize(dot);
+  }
+  Candidates found = lookup(ld::kInterpreters, name);
+  if (found.empty()) {
+    // "python3" is listed; "python3.11" became it above. "perl5" is not: try without digits.
+    while (!name.empty() && name.back() >= '0' && name.back() <= '9') name.pop_back();
+    found = lookup(ld::kInterpreters, name);
+  }
+  return found;
+}
+
+// Heuristic clauses compile on first use: most runs touch a handful of extensions.
+class HeuristicPatterns {
+ public:
+  HeuristicPatterns() : regexes_(ld::kClauses.size()), once_(ld::kClauses.size()) {}
+  const Regex& clause(std::size_t i) {
+    std::call_once(once_[i], [&] { regexes_[i] = std::make_unique<Regex>(ld::kClauses[i].pattern); });
+    return *regexes_[i];
+  }
+
+ private:
+  std::vector<std::unique_ptr<Regex>> regexes_;
+  std::vector<std::once_flag> once_;
+};
+
+HeuristicPatterns& heuristic_patterns() {
+  static HeuristicPatterns patterns;
+  return patterns;
+}
+
+bool rule_holds(const ld::Rule& rule, std::string_view data) {
+  for (std::uint32_t c = rule.first_clause; c < rule.first_clause + rule.clause_count; ++c) {
+    if (heuristic_patterns().clause(c).search(data) == ld::kClauses[c].negative) return false;
+  }
+  return true;
+}
+
+// linguist's Heuristics strategy: the first disambiguation whose extension ends the file name
+// decides, by its first rule that holds.
+Candidates by_heuristics(std::string_view name, std::string_view content) {
+  const std::string lowered = lower(name);
+  for (const auto& group : ld::kDisambiguations) {
+    bool applies = false;
+    for (std::uint32_t e = group.first_extension; e < group.first_extension + group.extension_count; ++e) {
+      if (std::string_view(lowered).ends_with(ld::kDisambiguationExtensions[e])) applies = true;
+    }
+    if (!applies) continue;
+    const std::string_view data = content.substr(0, kHeuristicBytes);
+    for (std::uint32_t r = group.first_rule; r < group.first_rule + group.rule_count; ++r) {
+      const auto& rule = ld::kRules[r];
+      if (!rule_holds(rule, data)) continue;
+      return Candidates(ld::kRuleLanguages.begin() + rule.first_language,
+                        ld::kRuleLanguages.begin() + rule.first_language + rule.language_count);
+    }
+    return {};
+  }
+  return {};
+}
+
+// One step of linguist's detect loop: a strategy narrows the candidates when it can.
+Candidates narrow(const Candidates& current, const Candidates& found) {
+  if (current.empty() || found.empty()) return found.empty() ? current : found;
+  Candidates both;
+  for (auto language : found) {
+    if (std::find(current.begin(), current.end(), language) != current.end()) both.push_back(language);
+  }
+  return both.empty() ? found : both;
+}
+
+std::string_view name_of(std::uint16_t language) { return ld::kLanguages[language].name; }
+
+// A combined regex over one of linguist's path-rule lists, so a path is matched once, not 168 times.
+class PathRules {
+ public:
+  explicit PathRules(std::span<const char* const> patterns) : regex_(join(patterns)) {}
+  bool match(std::string_view path) const { return regex_.search(path); }
+
+ private:
+  static std::string join(std::span<const char* const> patterns) {
+    std::string joined;
+    for (const char* pattern : patterns) {
+      if (!joined.empty()) joined += '|';
+      joined += "(?:";
+      joined += pattern;
+      joined += ')';
+    }
+    return joined;
+  }
+  Regex regex_;
+};
+
+}  // namespace
+
+std::string_view detect_language(std::string_view path, std::string_view content) {
+  const std::string_view name = basename(path);
+  Candidates candidates = lookup(ld::kFilenames, name);
+  if (candidates.size() == 1) return name_of(candidates[0]);
+  candidates = narrow(candidates, by_shebang(content));
+  if (candidates.size() == 1) return name_of(candidates[0]);
+  candidates = narrow(candidates, by_extension(name));
+  if (candidates.size() == 1) return name_of(candidates[0]);
+  candidates = narrow(candidates, by_heuristics(name, content));
+  if (candidates.empty()) return {};
+  return name_of(candidates[0]);
+}
+
+std::string_view language_type(std::string_view language) {
+  for (const auto& entry : ld::kLanguages) {
+    if (language == entry.name) {
+      switch (entry.type) {
+        case ld::LanguageType::kProgramming: return "programming";
+        case ld::LanguageType::kMarkup: return "markup";
+        case ld::LanguageType::kData: return "data";
+        case ld::LanguageType::kProse: return "prose";
+      }
+    }
+  }
+  return {};
+}
+
+bool is_vendored_path(std::string_view path) {
+  static const PathRules rules(ld::kVendorPatterns);
+  return rules.match(path);
+}
+
+bool is_documentation_path(std::string_view path) {
+  static const PathRules rules(ld::kDocumentationPatterns);
+  return rules.match(path);
+}
+
+bool is_generated_path(std::string_view path) {
+  static const PathRules rules(ld::kGeneratedPatterns);
+  return rules.match(path);
+}
+
+}  // namespace sluice::ingest
