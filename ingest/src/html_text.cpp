@@ -116,7 +116,14 @@ std::string html_to_text(std::string_view html) {
   std::string out;
   out.reserve(html.size() / 2);
   int pre = 0;
+  // The page title leads the text, although it sits in <head>, which is dropped.
   std::string title;
+  const std::string head = lower(html.substr(0, std::min<std::size_t>(html.size(), 64 * 1024)));
+  if (const auto open = head.find("<title"); open != std::string::npos) {
+    const auto start = head.find('>', open);
+    const auto end = head.find("</title", open);
+    if (start != std::string::npos && end != std::string::npos && start < end) title = html.substr(start + 1, end - start - 1);
+  }
   for (std::size_t i = 0; i < html.size();) {
     const char c = html[i];
     if (c == '<') {
@@ -134,14 +141,6 @@ std::string html_to_text(std::string_view html) {
       while (name_end < inside.size() && (std::isalnum(static_cast<unsigned char>(inside[name_end])) != 0)) ++name_end;
       const std::string tag = lower(inside.substr(0, name_end));
       i = close + 1;
-      if (!closing && tag == "title") {
-        // The page title leads the text, even though it sits in <head>.
-        const auto end = lower(html.substr(i, std::min<std::size_t>(html.size() - i, 4096))).find("</title");
-        if (end != std::string::npos) {
-          title.clear();
-          for (std::size_t k = i; k < i + end; ++k) title += html[k] == '\n' ? ' ' : html[k];
-        }
-      }
       if (!closing && is_hidden(tag) && !inside.ends_with('/')) {
         // Skip to the matching close tag (case-insensitive).
         const std::string end_tag = "</" + tag;

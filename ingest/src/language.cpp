@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "linguist_data.h"
-#include "regex.h"
+#include "pcre_regex.h"
 
 namespace sluice::ingest {
 namespace {
@@ -43,15 +43,21 @@ std::string lower(std::string_view text) {
 }
 
 // linguist's Extension strategy: the longest dotted suffix of the name that some language lists
-// (".d.ts" before ".ts"), compared in lower case.
-Candidates by_extension(std::string_view name) {
+// (".d.ts" before ".ts"), compared in lower case. `matched` receives that suffix.
+Candidates by_extension(std::string_view name, std::string& matched) {
   const std::string lowered = lower(name);
   for (std::size_t dot = lowered.find('.', 1); dot != std::string::npos; dot = lowered.find('.', dot + 1)) {
     Candidates found = lookup(ld::kExtensions, std::string_view(lowered).substr(dot));
-    if (!found.empty()) return found;
+    if (!found.empty()) {
+      matched = lowered.substr(dot);
+      return found;
+    }
   }
   // A dot file such as ".bashrc" counts as its own extension too.
-  if (lowered.size() > 1 && lowered[0] == '.') return lookup(ld::kExtensions, lowered);
+  if (lowered.size() > 1 && lowered[0] == '.') {
+    matched = lowered;
+    return lookup(ld::kExtensions, lowered);
+  }
   return {};
 }
 
@@ -181,10 +187,16 @@ std::string_view detect_language(std::string_view path, std::string_view content
   if (candidates.size() == 1) return name_of(candidates[0]);
   candidates = narrow(candidates, by_shebang(content));
   if (candidates.size() == 1) return name_of(candidates[0]);
-  candidates = narrow(candidates, by_extension(name));
+  std::string extension;
+  candidates = narrow(candidates, by_extension(name, extension));
   if (candidates.size() == 1) return name_of(candidates[0]);
   candidates = narrow(candidates, by_heuristics(name, content));
   if (candidates.empty()) return {};
+  // Where linguist would ask its statistical classifier, prefer the language whose primary (first
+  // listed) extension this is: .mpl is Maple's own and only one of JetBrains MPS's.
+  for (const auto language : candidates) {
+    if (!extension.empty() && extension == ld::kLanguages[language].primary_extension) return name_of(language);
+  }
   return name_of(candidates[0]);
 }
 

@@ -12,6 +12,7 @@ enum class LanguageType : std::uint8_t { kProgramming, kMarkup, kData, kProse };
 struct Language {
   const char* name;
   LanguageType type;
+  const char* primary_extension;  // the first one languages.yml lists ("" if none), lower case
 };
 
 // One (key, language) pair; a key with several languages has several consecutive entries.

@@ -9,7 +9,8 @@ namespace sluice::ingest {
 // The linguist language name ("C++", "Python", "Roff Manpage"), or "" when nothing matches.
 // Follows linguist's order: filename, shebang interpreter, extension, then the heuristics that
 // tell shared extensions apart (.h, .m, .pl, ...) on the first 50 KB of `content`. Where linguist
-// would fall back to its statistical classifier, the first remaining candidate is taken.
+// would fall back to its statistical classifier, the candidate whose primary extension this is
+// wins, else the first by name.
 std::string_view detect_language(std::string_view path, std::string_view content);
 
 // linguist's type of a language: "programming", "markup", "data", "prose" ("" if unknown).
