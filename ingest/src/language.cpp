@@ -3,6 +3,7 @@
 #include "sluice/ingest/language.h"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -159,24 +160,75 @@ Candidates narrow(const Candidates& current, const Candidates& found) {
 
 std::string_view name_of(std::uint16_t language) { return ld::kLanguages[language].name; }
 
-// A combined regex over one of linguist's path-rule lists, so a path is matched once, not 168 times.
+// The lower-case text that any match of `pattern` must contain ("node_modules/" for
+// "(^|/)node_modules/"), or "" when no such text is certain. Only characters outside groups and
+// classes count, and none that a quantifier may drop; a top-level `|` means there is none.
+std::string required_literal(std::string_view pattern) {
+  std::string best, run;
+  int depth = 0;
+  const auto end_run = [&] {
+    if (run.size() > best.size()) best = run;
+    run.clear();
+  };
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char e = pattern[++i];
+      const bool literal = std::isalnum(static_cast<unsigned char>(e)) == 0;
+      if (depth == 0 && literal) run += e;
+      else end_run();
+      continue;
+    }
+    switch (c) {
+      case '(': ++depth; end_run(); break;
+      case ')': --depth; end_run(); break;
+      case '[':
+        end_run();
+        for (++i; i < pattern.size() && pattern[i] != ']'; ++i) {
+          if (pattern[i] == '\\') ++i;
+        }
+        break;
+      case '|':
+        if (depth == 0) return {};
+        break;
+      case '?': case '*': case '{':
+        if (!run.empty()) run.pop_back();  // the quantified character may be absent
+        end_run();
+        if (c == '{') while (i < pattern.size() && pattern[i] != '}') ++i;
+        break;
+      case '+': case '.': case '^': case '$': end_run(); break;
+      default:
+        if (depth == 0) run += c;
+        else end_run();
+    }
+  }
+  end_run();
+  return best.size() >= 2 ? lower(best) : std::string();
+}
+
+// One of linguist's path-rule lists. A path is first checked for each rule's required text, so
+// the regex engine runs only for the few rules that can match: matching 168 vendor rules one by
+// one, or as one alternation, costs tens of microseconds per path.
 class PathRules {
  public:
-  explicit PathRules(std::span<const char* const> patterns) : regex_(join(patterns)) {}
-  bool match(std::string_view path) const { return regex_.search(path); }
+  explicit PathRules(std::span<const char* const> patterns) {
+    for (const char* pattern : patterns) rules_.push_back({required_literal(pattern), std::make_unique<Regex>(pattern)});
+  }
+  bool match(std::string_view path) const {
+    const std::string lowered = lower(path);
+    for (const auto& rule : rules_) {
+      if (!rule.literal.empty() && lowered.find(rule.literal) == std::string::npos) continue;
+      if (rule.regex->search(path)) return true;
+    }
+    return false;
+  }
 
  private:
-  static std::string join(std::span<const char* const> patterns) {
-    std::string joined;
-    for (const char* pattern : patterns) {
-      if (!joined.empty()) joined += '|';
-      joined += "(?:";
-      joined += pattern;
-      joined += ')';
-    }
-    return joined;
-  }
-  Regex regex_;
+  struct Rule {
+    std::string literal;
+    std::unique_ptr<Regex> regex;
+  };
+  std::vector<Rule> rules_;
 };
 
 }  // namespace
