@@ -10,6 +10,8 @@ the tree of HEAD with:
   clone+read  git clone (file://, checkout) + reading every checked-out file
 Each side runs ROUNDS times, alternating, and the medians and ratios are printed.
 Usage: bench/ingest/run.py [--sluice build/release/cli/sluice] [--rounds 5] [--threads 2]
+The release binary links LibTorch, whose loading costs ~1 s of CPU per start; for the ingest
+figures themselves use a binary configured with -DSLUICE_WITH_TORCH=OFF (see BENCHMARKS.md).
 """
 import argparse
 import os
@@ -105,6 +107,9 @@ def main():
     if not os.access(args.sluice, os.X_OK):
         sys.exit(f"{args.sluice}: not built (scripts/build release)")
     os.makedirs(WORK, exist_ok=True)
+    startup = statistics.median(timed(lambda: subprocess.run([args.sluice, "version"], check=True, stdout=subprocess.DEVNULL))
+                                for _ in range(args.rounds))
+    print(f"# {args.sluice}: start-up (sluice version) {startup:.3f} s")
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
           f"sluice -j {args.threads}, {args.rounds} rounds alternating, medians")
     print("| repository | files | MB | sluice s | cat-file s | clone+read s | sluice files/s | sluice MB/s | cat-file MB/s "

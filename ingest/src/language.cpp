@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "encoding.h"
 #include "linguist_data.h"
 #include "pcre_regex.h"
 
@@ -121,9 +122,20 @@ HeuristicPatterns& heuristic_patterns() {
 
 bool rule_holds(const ld::Rule& rule, std::string_view data) {
   for (std::uint32_t c = rule.first_clause; c < rule.first_clause + rule.clause_count; ++c) {
-    if (heuristic_patterns().clause(c).search(data) == ld::kClauses[c].negative) return false;
+    if (heuristic_patterns().clause(c).search_valid_utf8(data) == ld::kClauses[c].negative) return false;
   }
   return true;
+}
+
+// The first `limit` bytes of `content`, cut back to a character boundary so that a multi-byte
+// character is never split; "" when that prefix is not valid UTF-8.
+std::string_view utf8_prefix(std::string_view content, std::size_t limit) {
+  if (content.size() > limit) {
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(content[end]) & 0xC0) == 0x80) --end;
+    content = content.substr(0, end);
+  }
+  return is_valid_utf8(content) ? content : std::string_view();
 }
 
 // linguist's Heuristics strategy: the first disambiguation whose extension ends the file name
@@ -136,7 +148,7 @@ Candidates by_heuristics(std::string_view name, std::string_view content) {
       if (std::string_view(lowered).ends_with(ld::kDisambiguationExtensions[e])) applies = true;
     }
     if (!applies) continue;
-    const std::string_view data = content.substr(0, kHeuristicBytes);
+    const std::string_view data = utf8_prefix(content, kHeuristicBytes);
     for (std::uint32_t r = group.first_rule; r < group.first_rule + group.rule_count; ++r) {
       const auto& rule = ld::kRules[r];
       if (!rule_holds(rule, data)) continue;

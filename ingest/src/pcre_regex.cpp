@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -53,11 +54,17 @@ Regex::Regex(std::string_view pattern) {
 
 Regex::~Regex() { pcre2_code_free(code_); }
 
-bool Regex::search(std::string_view subject) const {
+namespace {
+
+bool run(pcre2_code* code, std::string_view subject, std::uint32_t options) {
   auto& s = scratch();
-  const int rc = pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
-                             s.data, s.context);
-  return rc >= 0;
+  return pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, options, s.data, s.context) >= 0;
 }
+
+}  // namespace
+
+bool Regex::search(std::string_view subject) const { return run(code_, subject, 0); }
+
+bool Regex::search_valid_utf8(std::string_view subject) const { return run(code_, subject, PCRE2_NO_UTF_CHECK); }
 
 }  // namespace sluice::ingest

@@ -18,6 +18,9 @@ class Regex {
   // True when the pattern matches somewhere in `subject`. Invalid UTF-8, or a match
   // that runs out of its resource limits counts as no match.
   bool search(std::string_view subject) const;
+  // The same for a subject the caller has already checked to be valid UTF-8: PCRE2 skips its own
+  // check, which otherwise costs a pass over the subject on every call.
+  bool search_valid_utf8(std::string_view subject) const;
 
  private:
   pcre2_real_code_8* code_;

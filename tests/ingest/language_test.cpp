@@ -153,3 +153,10 @@ TEST(PathRules, VendoredGeneratedAndDocumentationFollowLinguist) {
   EXPECT_TRUE(is_documentation_path("README.md"));
   EXPECT_FALSE(is_documentation_path("src/reader.c"));
 }
+
+TEST(Language, HeuristicsSeeTheFirst50KBEvenWhenACharacterStraddlesTheCut) {
+  std::string header = "#include <vector>\n// ";
+  header += std::string(50 * 1024 - 1 - header.size(), 'x');
+  header += "\xc3\xa9 and more\n";  // a two-byte character across byte 51200
+  EXPECT_EQ(detect_language("big.h", header), "C++");
+}
