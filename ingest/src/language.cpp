@@ -63,6 +63,65 @@ Candidates by_extension(std::string_view name, std::string& matched) {
   return {};
 }
 
+// A mode name in a modeline: letters, digits, _ + - (linguist's [\w+-]+).
+std::string_view mode_token(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  std::size_t end = i;
+  while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_' ||
+                               text[end] == '+' || text[end] == '-')) {
+    ++end;
+  }
+  return text.substr(i, end - i);
+}
+
+// The mode an Emacs ("-*- C++ -*-", "-*- mode: ruby; coding: utf-8 -*-") or Vim
+// ("vim: set ft=python:", "vi: syntax=sh") modeline names in `lines`, or "".
+std::string modeline_mode(std::string_view lines) {
+  const std::string lowered = lower(lines);
+  if (const auto open = lowered.find("-*-"); open != std::string::npos) {
+    const auto close = lowered.find("-*-", open + 3);
+    if (close != std::string::npos) {
+      const std::string_view inside = std::string_view(lowered).substr(open + 3, close - open - 3);
+      if (const auto mode = inside.find("mode:"); mode != std::string_view::npos) return std::string(mode_token(inside.substr(mode + 5)));
+      if (inside.find(':') == std::string_view::npos) return std::string(mode_token(inside));
+    }
+  }
+  for (const std::string_view marker : {"vim:", "vi:", "ex:"}) {
+    const auto at = lowered.find(marker);
+    if (at == std::string::npos) continue;
+    const std::string_view rest = std::string_view(lowered).substr(at + marker.size());
+    for (const std::string_view key : {"filetype=", "syntax=", "ft="}) {
+      const auto found = rest.find(key);
+      if (found != std::string_view::npos) return std::string(mode_token(rest.substr(found + key.size())));
+    }
+  }
+  return {};
+}
+
+// linguist's Modeline strategy: the first and the last five lines may name the language.
+Candidates by_modeline(std::string_view content) {
+  std::size_t head_end = 0;
+  for (int line = 0; line < 5 && head_end < content.size(); ++line) {
+    const auto newline = content.find('\n', head_end);
+    head_end = newline == std::string_view::npos ? content.size() : newline + 1;
+  }
+  std::size_t tail_start = content.size();
+  for (int line = 0; line < 6 && tail_start > 0; ++line) {
+    const auto newline = content.rfind('\n', tail_start - 1);
+    tail_start = newline == std::string_view::npos ? 0 : newline;
+  }
+  for (const std::string_view part : {content.substr(0, std::min<std::size_t>(head_end, 4096)),
+                                      content.substr(std::max(tail_start, content.size() > 4096 ? content.size() - 4096 : 0))}) {
+    const std::string mode = modeline_mode(part);
+    if (!mode.empty()) {
+      Candidates found = lookup(ld::kAliases, mode);
+      if (!found.empty()) return found;
+    }
+  }
+  return {};
+}
+
 // linguist's Shebang strategy: "#!/usr/bin/env python3.11" names interpreter "python3".
 Candidates by_shebang(std::string_view content) {
   if (!content.starts_with("#!")) return {};
@@ -252,7 +311,9 @@ class PathRules {
 
 std::string_view detect_language(std::string_view path, std::string_view content) {
   const std::string_view name = basename(path);
-  Candidates candidates = lookup(ld::kFilenames, name);
+  Candidates candidates = by_modeline(content);
+  if (candidates.size() == 1) return name_of(candidates[0]);
+  candidates = narrow(candidates, lookup(ld::kFilenames, name));
   if (candidates.size() == 1) return name_of(candidates[0]);
   candidates = narrow(candidates, by_shebang(content));
   if (candidates.size() == 1) return name_of(candidates[0]);

@@ -47,6 +47,7 @@ extern const std::span<const Language> kLanguages;
 extern const std::span<const Key> kExtensions;    // lower case, with the dot: ".h", ".d.ts"
 extern const std::span<const Key> kFilenames;     // exact base names: "Makefile", ".bashrc"
 extern const std::span<const Key> kInterpreters;  // "python3", "node"
+extern const std::span<const Key> kAliases;       // lower case names and aliases: "c++", "cpp", "python"
 extern const std::span<const char* const> kDisambiguationExtensions;
 extern const std::span<const Disambiguation> kDisambiguations;
 extern const std::span<const Rule> kRules;

@@ -160,3 +160,10 @@ TEST(Language, HeuristicsSeeTheFirst50KBEvenWhenACharacterStraddlesTheCut) {
   header += "\xc3\xa9 and more\n";  // a two-byte character across byte 51200
   EXPECT_EQ(detect_language("big.h", header), "C++");
 }
+
+TEST(Language, ModelinesComeFirst) {
+  EXPECT_EQ(detect_language("c++/12/vector", "// <vector> -*- C++ -*-\n\n#include <bits/stl_vector.h>\n"), "C++");
+  EXPECT_EQ(detect_language("notes.txt", "# -*- mode: ruby; coding: utf-8 -*-\nputs 1\n"), "Ruby");
+  EXPECT_EQ(detect_language("script", "echo hi\n\n# vim: set ft=sh:\n"), "Shell");
+  EXPECT_EQ(detect_language("a.c", "/* -*- unknown-mode -*- */\nint x;\n"), "C");
+}

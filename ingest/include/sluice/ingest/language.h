@@ -7,7 +7,8 @@
 namespace sluice::ingest {
 
 // The linguist language name ("C++", "Python", "Roff Manpage"), or "" when nothing matches.
-// Follows linguist's order: filename, shebang interpreter, extension, then the heuristics that
+// Follows linguist's order: Emacs / Vim modeline, filename, shebang interpreter, extension, then
+// the heuristics that
 // tell shared extensions apart (.h, .m, .pl, ...) on the first 50 KB of `content`. Where linguist
 // would fall back to its statistical classifier, the candidate whose primary extension this is
 // wins, else the first by name.
