@@ -139,6 +139,13 @@ TEST(IngestRepo, EveryFieldAndEverySkipReasonOverFileUrl) {
     EXPECT_TRUE(shard.complete);
   }
   EXPECT_EQ(documents, 6u);
+  // Stage fields survive a load / save round trip of the core manifest.
+  std::vector<std::string> extra;
+  for (const auto& [name, raw] : manifest.extra) extra.push_back(name);
+  EXPECT_EQ(extra, (std::vector<std::string>{"sources", "skipped", "failures"}));
+  std::filesystem::create_directories(out / "again");
+  manifest.save(out / "again");
+  EXPECT_EQ(read_text(out / "again" / "manifest.json"), read_text(out / "set" / "manifest.json"));
   const std::string manifest_text = read_text(out / "set" / "manifest.json");
   EXPECT_NE(manifest_text.find("\"not_utf8\":1"), std::string::npos) << manifest_text;
 }

@@ -19,7 +19,8 @@ std::string shard_name(std::size_t index);  // "part-00042.jsonl.zst"
 // The document files a path names: a file is itself; a directory gives its *.jsonl, *.json,
 // *.jsonl.zst, *.jsonl.gz, *.json.gz, *.zst and *.gz files, sorted by name (not recursive, so
 // rejected/ is not read). In a shard set (a directory with manifest.json) only the part-* files
-// are documents: a stage may keep side files beside them (ingest's repos.jsonl.zst). A path that does not exist, or a directory without documents, is an Error.
+// are documents: a stage may keep side files beside them (ingest's repos.jsonl.zst). A path that
+// does not exist, or a directory without documents, is an Error.
 std::vector<std::filesystem::path> list_document_files(const std::filesystem::path& path);
 
 struct ShardRecord {
