@@ -44,8 +44,11 @@ std::vector<std::filesystem::path> list_document_files(const std::filesystem::pa
   if (ec || !std::filesystem::exists(status)) fail_at(path.string(), 0, "no such file or directory");
   if (!std::filesystem::is_directory(status)) return {path};
   std::vector<std::filesystem::path> files;
+  const bool shard_set = std::filesystem::exists(path / kManifestName, ec);
   for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-    if (entry.is_regular_file() && is_document_file(entry.path().filename().string())) files.push_back(entry.path());
+    const std::string name = entry.path().filename().string();
+    if (shard_set && !name.starts_with("part-")) continue;
+    if (entry.is_regular_file() && is_document_file(name)) files.push_back(entry.path());
   }
   if (ec) fail_at(path.string(), 0, "cannot list directory: " + ec.message());
   if (files.empty()) fail_at(path.string(), 0, "no document files (*.jsonl, *.jsonl.zst, *.jsonl.gz) in this directory");
@@ -96,6 +99,24 @@ Manifest Manifest::load(const std::filesystem::path& directory) {
           }
           manifest.shards_.push_back(std::move(record));
         }
+      } else if (key != "format" && key != "version") {
+        auto value = field.value();
+        std::string_view raw;
+        switch (value.type()) {
+          case simdjson::ondemand::json_type::object: {
+            simdjson::ondemand::object object = value.get_object();
+            raw = object.raw_json();
+            break;
+          }
+          case simdjson::ondemand::json_type::array: {
+            simdjson::ondemand::array array = value.get_array();
+            raw = array.raw_json();
+            break;
+          }
+          default: raw = value.raw_json_token(); break;
+        }
+        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+        manifest.extra.emplace_back(std::string(key), std::string(raw));
       }
     }
   } catch (const simdjson::simdjson_error& error) {
@@ -123,6 +144,7 @@ void Manifest::save(const std::filesystem::path& directory) const {
     json.end_object();
   }
   json.end_array();
+  for (const auto& [name, raw] : extra) json.key(name).raw(raw);
   json.end_object();
   write_file_atomically(directory / kManifestName, json.str() + "\n");
 }

@@ -18,7 +18,9 @@ std::string shard_name(std::size_t index);  // "part-00042.jsonl.zst"
 
 // The document files a path names: a file is itself; a directory gives its *.jsonl, *.json,
 // *.jsonl.zst, *.jsonl.gz, *.json.gz, *.zst and *.gz files, sorted by name (not recursive, so
-// rejected/ is not read). A path that does not exist, or a directory without documents, is an Error.
+// rejected/ is not read). In a shard set (a directory with manifest.json) only the part-* files
+// are documents: a stage may keep side files beside them (ingest's repos.jsonl.zst). A path that
+// does not exist, or a directory without documents, is an Error.
 std::vector<std::filesystem::path> list_document_files(const std::filesystem::path& path);
 
 struct ShardRecord {
@@ -46,6 +48,9 @@ class Manifest {
   std::string stage;
   std::string config_hash;
   std::string config_json = "{}";  // the options that made this set, as JSON
+  // Further top-level fields a stage records (raw JSON values, e.g. ingest's "failures"); kept
+  // verbatim through load and save.
+  std::vector<std::pair<std::string, std::string>> extra;
 
  private:
   std::vector<ShardRecord> shards_;

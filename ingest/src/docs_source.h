@@ -1,0 +1,27 @@
+#pragma once
+// Documentation inputs: directories, tarballs and zips (libarchive) of Markdown,
+// reStructuredText, AsciiDoc, text, HTML and man pages (plain or gzip-compressed, as
+// /usr/share/man keeps them). HTML and roff are reduced to readable text.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "shard_pool.h"
+#include "skip_rules.h"
+#include "sluice/core/progress.h"
+
+namespace sluice::ingest {
+
+struct DocsFacts {
+  std::string input;
+  std::uint64_t files = 0;
+  std::uint64_t documents = 0;
+  std::uint64_t text_bytes = 0;
+  SkipCounts skipped{};
+};
+
+// Throws Error for an input that cannot be read at all (missing, corrupt archive).
+void read_docs(const std::filesystem::path& input, ShardPool& shards, unsigned threads, std::uint64_t max_bytes,
+               Progress* progress, DocsFacts& facts);
+
+}  // namespace sluice::ingest

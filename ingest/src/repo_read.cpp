@@ -1,0 +1,205 @@
+// read_repository: the commit's tree, read from the object database on several threads.
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "encoding.h"
+#include "file_document.h"
+#include "git_handles.h"
+#include "repo_source.h"
+#include "sluice/core/error.h"
+#include "sluice/core/parallel.h"
+
+namespace sluice::ingest {
+namespace {
+
+struct Entry {
+  std::string path;
+  git_oid oid;
+};
+
+struct Tree {
+  std::vector<Entry> blobs;
+  std::vector<Submodule> submodules;
+  std::uint64_t symlinks = 0;
+};
+
+int collect(const char* root, const git_tree_entry* entry, void* payload) {
+  auto& tree = *static_cast<Tree*>(payload);
+  std::string path = std::string(root) + git_tree_entry_name(entry);
+  switch (git_tree_entry_filemode(entry)) {
+    case GIT_FILEMODE_TREE: return 0;  // descend
+    case GIT_FILEMODE_LINK: ++tree.symlinks; return 0;
+    case GIT_FILEMODE_COMMIT: tree.submodules.push_back({std::move(path), oid_hex(*git_tree_entry_id(entry)), {}}); return 0;
+    case GIT_FILEMODE_BLOB:
+    case GIT_FILEMODE_BLOB_EXECUTABLE: tree.blobs.push_back({std::move(path), *git_tree_entry_id(entry)}); return 0;
+    default: return 0;
+  }
+}
+
+// One repository handle (and its object database) per worker thread: libgit2 handles are not
+// shared between threads, and each keeps its own pack windows.
+class HandlePool {
+ public:
+  explicit HandlePool(std::string git_dir) : git_dir_(std::move(git_dir)) {}
+  struct Handle {
+    RepositoryPtr repo;
+    OdbPtr odb;
+  };
+  std::unique_ptr<Handle> acquire() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        auto handle = std::move(free_.back());
+        free_.pop_back();
+        return handle;
+      }
+    }
+    auto handle = std::make_unique<Handle>();
+    git_repository* repo = nullptr;
+    git_check(git_repository_open_bare(&repo, git_dir_.c_str()), git_dir_);
+    handle->repo.reset(repo);
+    git_odb* odb = nullptr;
+    git_check(git_repository_odb(&odb, repo), git_dir_);
+    handle->odb.reset(odb);
+    return handle;
+  }
+  void release(std::unique_ptr<Handle> handle) {
+    std::lock_guard lock(mutex_);
+    free_.push_back(std::move(handle));
+  }
+
+ private:
+  std::string git_dir_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Handle>> free_;
+};
+
+// .gitmodules names each submodule's URL: "path = x" and "url = y" inside [submodule] sections.
+void add_submodule_urls(std::string_view text, std::vector<Submodule>& submodules) {
+  std::string path, url;
+  const auto flush = [&] {
+    for (auto& submodule : submodules) {
+      if (!path.empty() && submodule.path == path && !url.empty()) submodule.url = url;
+    }
+    path.clear();
+    url.clear();
+  };
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.starts_with('[')) flush();
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
+    while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (key == "path") path = value;
+    if (key == "url") url = value;
+  }
+  flush();
+}
+
+// Counters of one chunk, merged into the facts at its end.
+struct Tally {
+  std::uint64_t files = 0, documents = 0, text_bytes = 0;
+  SkipCounts skipped{};
+  std::vector<LicenseFile> licenses;
+};
+
+}  // namespace
+
+void read_repository(const LocalRepository& local, const ReadContext& context, RepoFacts& facts) {
+  init_libgit2();
+  HandlePool handles(local.git_dir);
+  Tree tree;
+  {
+    auto handle = handles.acquire();
+    git_commit* commit = nullptr;
+    git_check(git_commit_lookup(&commit, handle->repo.get(), &local.commit), "commit " + facts.commit);
+    git_tree* root = nullptr;
+    const int rc = git_commit_tree(&root, commit);
+    git_commit_free(commit);
+    git_check(rc, "tree of commit " + facts.commit);
+    TreePtr root_tree(root);
+    git_check(git_tree_walk(root, GIT_TREEWALK_PRE, collect, &tree), "walk the tree of " + facts.commit);
+    handles.release(std::move(handle));
+  }
+  facts.skipped[static_cast<std::size_t>(SkipReason::kSymlink)] += tree.symlinks;
+  facts.skipped[static_cast<std::size_t>(SkipReason::kSubmodule)] += tree.submodules.size();
+  facts.files += tree.symlinks + tree.submodules.size();
+
+  // Chunks small enough to balance the threads, large enough to amortise the hand-offs.
+  const unsigned threads = context.threads == 0 ? default_threads() : context.threads;
+  const std::size_t chunk = std::clamp<std::size_t>(tree.blobs.size() / (std::size_t{threads} * 8), 8, 512);
+  const std::size_t chunks = (tree.blobs.size() + chunk - 1) / chunk;
+  std::mutex merge;
+  std::string gitmodules;
+  parallel_for(chunks, threads, [&](std::size_t c) {
+    auto handle = handles.acquire();
+    SlotLease lease(context.shards);
+    Tally tally;
+    Document doc;
+    FileOrigin origin;
+    origin.repo = facts.url;
+    origin.commit = facts.commit;
+    const std::size_t end = std::min(tree.blobs.size(), (c + 1) * chunk);
+    for (std::size_t i = c * chunk; i < end; ++i) {
+      const Entry& entry = tree.blobs[i];
+      ++tally.files;
+      std::size_t size = 0;
+      git_object_t type = GIT_OBJECT_INVALID;
+      git_check(git_odb_read_header(&size, &type, handle->odb.get(), &entry.oid), entry.path + ": blob " + oid_hex(entry.oid));
+      const bool license = is_license_path(entry.path);
+      auto skip = skip_by_path(entry.path, size, context.max_bytes);
+      const bool wanted = entry.path == ".gitmodules" || (license && size <= context.max_bytes);
+      if (skip && !wanted) {
+        ++tally.skipped[static_cast<std::size_t>(*skip)];
+        continue;
+      }
+      git_odb_object* raw = nullptr;
+      git_check(git_odb_read(&raw, handle->odb.get(), &entry.oid), entry.path + ": blob " + oid_hex(entry.oid));
+      OdbObjectPtr object(raw);
+      const std::string_view data(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+      if (context.progress != nullptr) context.progress->add(data.size());
+      if (entry.path == ".gitmodules") {
+        std::lock_guard lock(merge);
+        gitmodules.assign(data);
+      }
+      if (license && is_valid_utf8(data)) tally.licenses.push_back({entry.path, std::string(data)});
+      if (skip) {
+        ++tally.skipped[static_cast<std::size_t>(*skip)];
+        continue;
+      }
+      const std::string blob = oid_hex(entry.oid);
+      origin.path = entry.path;
+      origin.blob = blob;
+      skip = make_document(origin, data, doc);
+      if (skip) {
+        ++tally.skipped[static_cast<std::size_t>(*skip)];
+        continue;
+      }
+      ++tally.documents;
+      tally.text_bytes += doc.text.size();
+      lease.write(doc);
+    }
+    if (context.progress != nullptr) context.progress->add_items(tally.files);
+    handles.release(std::move(handle));
+    std::lock_guard lock(merge);
+    facts.files += tally.files;
+    facts.documents += tally.documents;
+    facts.text_bytes += tally.text_bytes;
+    for (std::size_t r = 0; r < kSkipReasonCount; ++r) facts.skipped[r] += tally.skipped[r];
+    for (auto& license : tally.licenses) facts.licenses.push_back(std::move(license));
+  });
+  std::sort(facts.licenses.begin(), facts.licenses.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  add_submodule_urls(gitmodules, tree.submodules);
+  facts.submodules = std::move(tree.submodules);
+}
+
+}  // namespace sluice::ingest
