@@ -49,7 +49,7 @@ bool is_base64(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c
 
 // Encoded data as SC2 defines it, scanned by hand (this runs on every document):
 //   base64  [a-zA-Z0-9+/\n=]{64,}
-//   hex     (?:\b(?:0x|\\x)?[0-9a-fA-F]{2}(?:,|\b\s*)){8,}
+//   hex     (?:\b(?:0x|\\x)?[0-9a-fA-F]{2}(?:,\s*|\b\s*)){8,}  (whitespace after "," too)
 //   unicode (?:\\u[0-9a-fA-F]{4}){8,}
 struct EncodedScan {
   std::size_t longest = 0;
@@ -71,7 +71,12 @@ std::size_t hex_item(std::string_view t, std::size_t i) {
   if (j + 1 < t.size() && (t[j] == '0' || t[j] == '\\') && t[j + 1] == 'x') j += 2;
   if (j + 2 > t.size() || !is_hex(t[j]) || !is_hex(t[j + 1])) return 0;
   j += 2;
-  if (j < t.size() && t[j] == ',') return j + 1 - i;
+  // SC2's pattern takes "," or whitespace after an item; C arrays write ", " - take both.
+  if (j < t.size() && t[j] == ',') {
+    ++j;
+    while (j < t.size() && std::isspace(static_cast<unsigned char>(t[j]))) ++j;
+    return j - i;
+  }
   if (!boundary(j)) return 0;
   while (j < t.size() && std::isspace(static_cast<unsigned char>(t[j]))) ++j;
   return j - i;

@@ -27,6 +27,10 @@ struct Region {
   std::size_t begin = 0, end = 0;  // bigram positions [begin, end)
   std::size_t matched = 0;         // distinct bigrams of the region found in the template
   double dice = 0;
+  double foreign = 0;              // fraction of the region's distinct bigrams not in the template
+  // How well the template explains the region: Dice, less what the template cannot explain
+  // (a truncated Apache-2.0 is closer to Apache-2.0 than to Pixar's shorter Apache variant).
+  double rank() const { return dice - 2 * foreign; }
 };
 
 bool in_template(const Bundle& bundle, std::uint32_t index, std::uint16_t t) {
@@ -98,6 +102,7 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
   }
   const double template_size = bundle.templates()[t].bigrams;
   region.dice = 2.0 * static_cast<double>(region.matched) / (static_cast<double>(window.size()) + template_size);
+  region.foreign = 1.0 - static_cast<double>(region.matched) / static_cast<double>(window.size());
   return region;
 }
 
@@ -246,7 +251,7 @@ std::string TextLicense::expression() const {
   std::string out;
   for (const auto& m : matches) {
     if (!out.empty()) out += " AND ";
-    const bool compound = m.spdx.find(" OR ") != std::string::npos || (matches.size() > 1 && m.spdx.find(" AND ") != std::string::npos);
+    const bool compound = matches.size() > 1 && (m.spdx.find(" OR ") != std::string::npos || m.spdx.find(" AND ") != std::string::npos);
     out += compound ? "(" + m.spdx + ")" : m.spdx;
   }
   return out;
@@ -315,8 +320,13 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       const Region region = best_region(bundle, keys, index, claimed, candidates[c]);
       if (region.dice < options.threshold) continue;
-      if (best == candidates.size() || region.matched > best_region_found.matched ||
-          (region.matched == best_region_found.matched && region.dice > best_region_found.dice)) {
+      // A region that explains clearly more (5%) wins; between near-equal regions (MIT and its
+      // variants) the closer text does.
+      const auto more = [](const Region& a, const Region& b) {
+        return static_cast<double>(a.matched) > 1.05 * static_cast<double>(b.matched);
+      };
+      if (best == candidates.size() || more(region, best_region_found) ||
+          (!more(best_region_found, region) && region.rank() > best_region_found.rank())) {
         best = c;
         best_region_found = region;
       }
