@@ -7,7 +7,10 @@
 // search repeats on what is left, so a file with two licenses reports both, and a note after a
 // license does not dilute the license's score.
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <unordered_map>
 
@@ -30,8 +33,22 @@ struct Region {
   double foreign = 0;              // fraction of the region's distinct bigrams not in the template
   // How well the template explains the region: Dice, less what the template cannot explain
   // (a truncated Apache-2.0 is closer to Apache-2.0 than to Pixar's shorter Apache variant).
-  double rank() const { return dice - 2 * foreign; }
+  double prior = 0;                // see is_common
+  double rank() const { return dice - 2 * foreign + prior; }
 };
+
+// Licenses most repositories use. Between two templates that explain a text almost equally,
+// the common one is far more likely: an Apache-2.0 file without its appendix is Apache-2.0, not
+// Pixar's license (Apache-2.0 without the appendix and with a changed section 6). An exact or
+// clearly closer copy of the rare license still wins.
+constexpr double kCommonBonus = 0.05;
+bool is_common(std::string_view id) {
+  static constexpr std::array<std::string_view, 18> kCommon = {
+      "MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "GPL-2.0-only", "GPL-3.0-only", "LGPL-2.1-only",
+      "LGPL-3.0-only", "AGPL-3.0-only", "MPL-2.0", "ISC", "Unlicense", "BSL-1.0", "Zlib", "EPL-2.0", "CC0-1.0",
+      "0BSD", "MIT-0"};
+  return std::find(kCommon.begin(), kCommon.end(), id) != kCommon.end();
+}
 
 bool in_template(const Bundle& bundle, std::uint32_t index, std::uint16_t t) {
   if (index == Bundle::kAbsent) return false;
@@ -204,7 +221,7 @@ std::string parse_identifier_line(std::string_view rest) {
       ++i;
       continue;
     }
-    if (!is_id_char(c)) break;
+    if (!std::isalnum(static_cast<unsigned char>(c))) break;  // "-->", "*/", quotes end the expression
     std::size_t j = i;
     while (j < rest.size() && is_id_char(rest[j])) ++j;
     std::string token(rest.substr(i, j - i));
@@ -250,7 +267,7 @@ std::string TextLicense::expression() const {
   if (matches.empty()) return kNoLicense;
   std::string out;
   for (const auto& m : matches) {
-    if (!out.empty()) out += " AND ";
+    if (!out.empty()) out += alternatives ? " OR " : " AND ";
     const bool compound = matches.size() > 1 && (m.spdx.find(" OR ") != std::string::npos || m.spdx.find(" AND ") != std::string::npos);
     out += compound ? "(" + m.spdx + ")" : m.spdx;
   }
@@ -307,6 +324,7 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
   if (candidates.size() > kMaxCandidates) candidates.resize(kMaxCandidates);
 
   std::vector<bool> claimed(keys.size(), false);
+  static const bool debug = std::getenv("SLUICE_LICENSE_DEBUG") != nullptr;  // explains each decision
   struct Found {
     std::size_t begin;
     LicenseMatch match;
@@ -318,13 +336,19 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
     std::size_t best = candidates.size();
     Region best_region_found;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
-      const Region region = best_region(bundle, keys, index, claimed, candidates[c]);
+      Region region = best_region(bundle, keys, index, claimed, candidates[c]);
+      if (debug) {
+        std::fprintf(stderr, "license: round %zu %-24s votes %u/%u region [%zu,%zu) matched %zu dice %.4f foreign %.4f\n", round,
+                     std::string(bundle.id(candidates[c])).c_str(), votes[candidates[c]], templates[candidates[c]].bigrams,
+                     region.begin, region.end, region.matched, region.dice, region.foreign);
+      }
       if (region.dice < options.threshold) continue;
       // A region that explains clearly more (5%) wins; between near-equal regions (MIT and its
       // variants) the closer text does.
       const auto more = [](const Region& a, const Region& b) {
         return static_cast<double>(a.matched) > 1.05 * static_cast<double>(b.matched);
       };
+      region.prior = is_common(bundle.id(candidates[c])) ? kCommonBonus : 0.0;
       if (best == candidates.size() || more(region, best_region_found) ||
           (!more(best_region_found, region) && region.rank() > best_region_found.rank())) {
         best = c;
@@ -339,6 +363,16 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.begin < b.begin; });
   for (auto& f : found) add_unique(result, std::move(f.match));
+  if (result.matches.size() == 2) {
+    // "ALTERNATIVE A - MIT ... ALTERNATIVE B - Unlicense", "dual-licensed": two licenses offered
+    // as a choice. Only words outside the matched texts count. A wrong OR could keep a copyleft
+    // file, so only these explicit words and exactly two licenses make one.
+    static const std::array<std::uint64_t, 3> kChoice = {
+        license::word_hash("alternative"), license::word_hash("alternatively"), license::word_hash("dual")};
+    for (std::size_t p = 0; p < claimed.size() && !result.alternatives; ++p) {
+      if (!claimed[p] && std::find(kChoice.begin(), kChoice.end(), words[p]) != kChoice.end()) result.alternatives = true;
+    }
+  }
   result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), false));
   return result;
 }
@@ -447,7 +481,7 @@ TextLicense detect_readme(std::string_view text) {
     }
   }
   if (result.matches.empty()) find_notices(section, result);
-  if (result.matches.size() > 1) {
+  if (result.matches.size() == 2) {
     // "dual-licensed under MIT or Apache 2.0": a choice; otherwise all of them apply.
     const auto& w = words;
     const bool choice = std::find(w.begin(), w.end(), license::word_hash("or")) != w.end() ||

@@ -51,7 +51,7 @@ bool is_readme(std::string_view filename) { return lower(filename).starts_with("
 // addition to the project's own (AND), where sibling license files are alternatives (OR).
 bool is_third_party_name(std::string_view filename) {
   const auto name = lower(filename);
-  for (const char* word : {"third", "3rd", "notice", "vendor", "bundled", "depend", "external"}) {
+  for (const char* word : {"third", "3rd", "notice", "vendor", "bundled", "depend", "external", "doc", "extra"}) {
     if (name.find(word) != std::string::npos) return true;
   }
   return false;
@@ -118,7 +118,9 @@ std::pair<std::string, double> combine_directory(const std::vector<FileResult>& 
     }
     parts.push_back(choice);
   }
-  for (const auto& a : additions) parts.push_back(a);
+  for (const auto& a : additions) {
+    if (std::find(alternatives.begin(), alternatives.end(), a) == alternatives.end()) parts.push_back(a);
+  }
   return {join_and(parts), confidence};
 }
 
@@ -252,18 +254,35 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     if (!license.matches.empty()) headers.push_back({relative, license.expression(), license.confidence(), "header"});
   }
 
+  // The repository's own terms: its root license files. Without them (or when they match no
+  // template, as a root text that only explains which folder has which license), the licenses of
+  // the top-level folders together; then source headers; then the README. Deeper folders and
+  // headers that differ stay in `directories` and `files`, where license_for() applies them to
+  // the files they cover.
   double confidence = 1.0;
   std::vector<std::string> parts;
+  auto add_part = [&](const std::string& expression, double c) {
+    if (std::find(parts.begin(), parts.end(), expression) == parts.end()) {
+      parts.push_back(expression);
+      confidence = std::min(confidence, c);
+    }
+  };
   for (const auto& [dir, files] : license_files) {
     const auto [expression, c] = combine_directory(files);
     result.directories.emplace_back(dir, expression);
-    if (std::find(parts.begin(), parts.end(), expression) == parts.end()) {
-      parts.push_back(expression);
-      confidence = std::min(confidence, expression == kNoAssertion ? 0.0 : c);
+  }
+  const auto root = license_files.find("");
+  if (root != license_files.end()) {
+    const auto [expression, c] = combine_directory(root->second);
+    if (expression != kNoAssertion) add_part(expression, c);
+  }
+  if (parts.empty()) {
+    for (const auto& [dir, files] : license_files) {
+      if (dir.empty() || dir.find('/') != std::string::npos) continue;
+      const auto [expression, c] = combine_directory(files);
+      if (expression != kNoAssertion) add_part(expression, c);
     }
   }
-  // A header that names a license its directory's license does not include adds to the repo's
-  // terms (a GPL file inside an MIT project).
   std::sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   for (const auto& h : headers) {
     const auto applying = result.license_for(h.path);  // headers are not recorded yet
@@ -271,12 +290,14 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     const auto named = ids_of(h.spdx);
     const bool covered = applying != kNoLicense && applying != kNoAssertion &&
                          std::includes(own.begin(), own.end(), named.begin(), named.end());
-    if (!covered) {
-      if (std::find(parts.begin(), parts.end(), h.spdx) == parts.end()) {
-        parts.push_back(h.spdx);
-        confidence = std::min(confidence, h.confidence);
-      }
-      result.files.push_back(h);
+    if (!covered) result.files.push_back(h);
+  }
+  if (parts.empty() && license_files.empty()) {
+    for (const auto& h : headers) add_part(h.spdx, h.confidence);
+  } else if (root == license_files.end()) {
+    // No root license file: the headers of the root's own files speak for the project (pigz.c).
+    for (const auto& h : headers) {
+      if (h.path.find('/') == std::string::npos) add_part(h.spdx, h.confidence);
     }
   }
   if (parts.size() > 1) std::erase(parts, std::string(kNoLicense));
@@ -290,8 +311,8 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     }
   }
   if (parts.empty()) {
-    result.spdx = kNoLicense;
-    result.confidence = 1.0;
+    result.spdx = license_files.empty() ? kNoLicense : kNoAssertion;
+    result.confidence = license_files.empty() ? 1.0 : 0.0;
   } else {
     result.spdx = join_and(parts);
     result.confidence = confidence;

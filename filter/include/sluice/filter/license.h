@@ -35,7 +35,8 @@ struct LicenseMatch {
 struct TextLicense {
   std::vector<LicenseMatch> matches;  // in the order they appear in the text
   std::size_t unmatched_words = 0;    // words no match explains (a note, an unknown license)
-  std::string expression() const;     // matches joined with AND; NONE when there are none
+  bool alternatives = false;          // the text offers its licenses as a choice
+  std::string expression() const;     // matches joined with AND (OR for alternatives); NONE when none
   double confidence() const;          // the lowest match confidence; 0 without matches
 };
 
