@@ -84,6 +84,7 @@ struct Case {
   std::string name;
   std::map<std::string, std::string> files;
   std::string expected;
+  std::string all = "";  // RepoLicense::all when it differs from `expected`
 };
 
 std::vector<Case> labelled_set() {
@@ -117,13 +118,13 @@ std::vector<Case> labelled_set() {
        "Apache-2.0"},
       {"subdir-under-another-license",
        {{"LICENSE", mit()}, {"vendor/gnu/COPYING", spdx("GPL-3.0-or-later")}, {"vendor/gnu/x.c", code}},
-       "MIT AND GPL-3.0-only"},
+       "MIT", "MIT AND GPL-3.0-only"},
       {"gpl-header-in-mit-repo",
        {{"LICENSE", mit()},
         {"src/x.c", "/* This program is free software; you can redistribute it and/or modify it under the terms of\n"
                     " * the GNU General Public License as published by the Free Software Foundation; either\n"
                     " * version 2 of the License, or (at your option) any later version. */\n" + code}},
-       "MIT AND GPL-2.0-or-later"},
+       "MIT", "MIT AND GPL-2.0-or-later"},
       {"lgpl-with-gpl", {{"COPYING", spdx("GPL-3.0-or-later")}, {"COPYING.LESSER", spdx("LGPL-3.0-or-later")}}, "LGPL-3.0-only"},
       {"unlicense", {{"UNLICENSE", spdx("Unlicense")}}, "Unlicense"},
       {"isc", {{"LICENSE", spdx("ISC")}}, "ISC"},
@@ -163,7 +164,9 @@ TEST(License, LabelledSetIsExactlyRight) {
     }
     const auto result = detect_license_path(dir.path());
     EXPECT_EQ(result.spdx, c.expected) << c.name << "\n" << result.to_json();
-    right += result.spdx == c.expected;
+    const auto all = c.all.empty() ? c.expected : c.all;
+    EXPECT_EQ(result.all, all) << c.name << "\n" << result.to_json();
+    right += result.spdx == c.expected && result.all == all;
   }
   std::printf("license accuracy: %zu / %zu exactly right\n", right, cases.size());
 }
@@ -203,6 +206,8 @@ TEST(License, LicenseForFollowsDirectories) {
   const auto result = detect_license_path(dir.path());
   EXPECT_EQ(result.license_for("src/a.c"), "MIT");
   EXPECT_EQ(result.license_for("third_party/lib/x.c"), "BSD-3-Clause");
+  EXPECT_EQ(result.spdx, "MIT");
+  EXPECT_EQ(result.all, "MIT AND BSD-3-Clause");
 }
 
 TEST(License, FileNames) {

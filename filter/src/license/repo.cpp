@@ -175,7 +175,7 @@ std::string RepoLicense::license_for(std::string_view relative_path) const {
 
 std::string RepoLicense::to_json() const {
   JsonWriter w;
-  w.begin_object().field("spdx", spdx).field("confidence", confidence).key("files").begin_array();
+  w.begin_object().field("spdx", spdx).field("confidence", confidence).field("all", all).key("files").begin_array();
   for (const auto& f : files) {
     w.begin_object().field("path", f.path).field("spdx", f.spdx).field("confidence", f.confidence).field("kind", f.kind).end_object();
   }
@@ -317,6 +317,15 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     result.spdx = join_and(parts);
     result.confidence = confidence;
   }
+  std::vector<std::string> everything(parts.begin(), parts.end());
+  auto add_everything = [&](const std::string& e) {
+    if (e != kNoLicense && std::find(everything.begin(), everything.end(), e) == everything.end()) everything.push_back(e);
+  };
+  for (const auto& [dir, expression] : result.directories) add_everything(expression);
+  for (const auto& f : result.files) {
+    if (f.kind == "header") add_everything(f.spdx);
+  }
+  result.all = everything.empty() ? result.spdx : join_and(everything);
   std::sort(result.files.begin(), result.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   return result;
 }

@@ -57,7 +57,11 @@ struct LicenseEvidence {
 };
 
 struct RepoLicense {
+  // The project's own terms: root license files (else top-level folders, headers, README).
   std::string spdx = kNoLicense;
+  // Everything found anywhere in the tree (vendored folders, headers that differ), AND-ed: what
+  // applies to the tree as a whole.
+  std::string all = kNoLicense;
   double confidence = 0;
   std::vector<LicenseEvidence> files;
   // Directory (relative, "" = root) -> the expression of its license files; it applies to every
