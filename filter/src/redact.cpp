@@ -210,9 +210,10 @@ struct PiiScanner::Impl {
 };
 
 PiiScanner::PiiScanner() : impl_(std::make_unique<Impl>()) {
-  // key (…password…, …api_key…, …token…) then = : := => then a quoted value.
+  // key (…password…, …api_key…, …token…) then = : := => then a quoted value. The pattern starts
+  // at the key word itself (no leading [a-z_]* run), so JIT scans for its first letters.
   static const char* kPattern =
-      R"((?i)\b([a-z0-9_.\-]*(?:passw(?:or)?d|passwd|pwd|secret|api[_\-]?key|access[_\-]?key|auth[_\-]?token|)"
+      R"((?i)((?:passw(?:or)?d|passwd|pwd|secret|api[_\-]?key|access[_\-]?key|auth[_\-]?token|)"
       R"(access[_\-]?token|private[_\-]?key|client[_\-]?secret|token)[a-z0-9_]*)["'\]]{0,2}\s*(?::=|=>|=|:)\s*)"
       R"((["'])([^"'\n\\]{8,200})\2)";
   int error = 0;
