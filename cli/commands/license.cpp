@@ -22,7 +22,8 @@ int run_detect(const LicenseOptions& options) {
     return 0;
   }
   std::cout << result.spdx << "\n";
-  std::fprintf(stderr, "confidence %.3f, %zu files scanned\n", result.confidence, result.files_scanned);
+  std::fprintf(stderr, "confidence %.3f, %zu files scanned, everything found: %s\n", result.confidence,
+               result.files_scanned, result.all.c_str());
   for (const auto& f : result.files) {
     std::fprintf(stderr, "  %-40s %-30s %.3f %s\n", f.path.c_str(), f.spdx.c_str(), f.confidence, f.kind.c_str());
   }
@@ -38,11 +39,13 @@ const bool registered = register_command({
           "detect",
           "Print the SPDX expression of PATH (a directory checkout or one file).\n"
           "License files (LICENSE, COPYING, LICENSE-MIT...) are matched against the SPDX list's "
-          "templates; a subdirectory's license applies below it; SPDX-License-Identifier lines and "
-          "license headers of source files add what they name; a README statement is the last "
-          "resort. Separate license files in one directory are alternatives (OR); licenses in one "
-          "file, or a file's own header, all apply (AND). NONE: no license text at all; "
-          "NOASSERTION: license text that matches no template.");
+          "templates. \"spdx\" is the project's license: its root license files (separate files are "
+          "alternatives, OR; licenses in one file all apply, AND); without them the top-level "
+          "folders' licenses and source headers (SPDX-License-Identifier lines, license texts and "
+          "notices); a README statement is the last resort. \"all\" adds everything found deeper "
+          "(a subfolder's license applies below it; a header naming another license). NONE: no "
+          "license text at all; NOASSERTION: license text that matches no template. "
+          "SLUICE_LICENSE_DEBUG=1 explains each template decision on stderr.");
       detect->add_option("PATH", options->path, "Directory or file")->required();
       detect->add_option("--threshold", options->threshold, "Sorensen-Dice similarity a template match needs")
           ->default_val(0.9)
