@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""License detection beside `licensee detect` on the labelled repositories of license_repos.tsv.
+
+Each repository's snapshot is read from the local mirror (/work/.mirror/OWNER+NAME/repo, made by the
+session's fetch tool; any bare clone works: --mirror DIR) and extracted at the labelled commit's tree
+(HEAD of the snapshot). Both tools run on every repository, alternately, ROUNDS times; medians and
+the ratio are printed with each tool's exact-match accuracy.
+usage: license_bench.py SLUICE_BINARY [--rounds N] [--mirror DIR]
+"""
+import argparse, os, re, statistics, subprocess, sys, tempfile, time
+
+def norm(expr):
+    """Order-insensitive form of flat expressions: 'A OR B' == 'B OR A'."""
+    e = expr.strip()
+    if e.startswith('(') and e.endswith(')') and e.count('(') == 1: e = e[1:-1]
+    for op in (' OR ', ' AND '):
+        if op in e and '(' not in e and (' AND ' if op == ' OR ' else ' OR ') not in e:
+            return op.join(sorted(e.split(op)))
+    return e
+
+def licensee_result(out):
+    m = re.search(r'^License:\s*(.+)$', out, re.M)
+    if not m: return 'ERROR'
+    v = m.group(1).strip()
+    return {'None': 'NONE', 'Other': 'NOASSERTION'}.get(v, v)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('sluice'); ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--mirror', default='/work/.mirror')
+    a = ap.parse_args()
+    labels = [l.rstrip('\n').split('\t') for l in open(os.path.join(os.path.dirname(__file__), 'license_repos.tsv'))
+              if l.strip() and not l.startswith('#')]
+    work = tempfile.mkdtemp(prefix='license-bench-')
+    repos = []
+    for repo, commit, expected, why in labels:
+        git_dir = os.path.join(a.mirror, repo.replace('/', '+'), 'repo')
+        if not os.path.isdir(git_dir): print(f'skip {repo}: no mirror', file=sys.stderr); continue
+        dest = os.path.join(work, repo.replace('/', '+')); os.makedirs(dest)
+        subprocess.run(f'git --git-dir={git_dir} archive HEAD | tar -x -C {dest}', shell=True, check=True)
+        repos.append((repo, dest, expected))
+    times = {'sluice': [], 'licensee': []}
+    results = {}
+    for r in range(a.rounds):
+        for repo, dest, expected in repos:
+            for tool in (('sluice', 'licensee') if r % 2 == 0 else ('licensee', 'sluice')):
+                cmd = [a.sluice, 'license', 'detect', dest] if tool == 'sluice' else ['licensee', 'detect', dest]
+                t = time.perf_counter(); p = subprocess.run(cmd, capture_output=True, text=True); dt = time.perf_counter() - t
+                times[tool].append((repo, dt))
+                results[(repo, tool)] = p.stdout.strip() if tool == 'sluice' else licensee_result(p.stdout)
+    right = {'sluice': 0, 'licensee': 0}
+    print(f'{"repository":26} {"expected":40} {"sluice":40} licensee')
+    for repo, dest, expected in repos:
+        s, l = results[(repo, 'sluice')], results[(repo, 'licensee')]
+        ok_s, ok_l = norm(s) == norm(expected), norm(l) == norm(expected)
+        right['sluice'] += ok_s; right['licensee'] += ok_l
+        print(f'{repo:26} {expected:40} {("" if ok_s else "x ") + s:40} {("" if ok_l else "x ") + l}')
+    n = len(repos)
+    med = {t: statistics.median(d for _, d in v) for t, v in times.items()}
+    print(f'\nexactly right: sluice {right["sluice"]}/{n}, licensee {right["licensee"]}/{n}')
+    print(f'median wall time per repository ({a.rounds} rounds, alternating): sluice {med["sluice"]*1000:.1f} ms, '
+          f'licensee {med["licensee"]*1000:.1f} ms, ratio {med["licensee"]/med["sluice"]:.1f}x')
+    subprocess.run(['rm', '-rf', work])
+
+if __name__ == '__main__':
+    main()

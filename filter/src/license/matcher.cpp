@@ -1,0 +1,501 @@
+// Template matching. A text is normalised to word hashes; an exact hash of the whole sequence is
+// tried first. Otherwise its word bigrams vote through the bundle's inverted index, which gives,
+// for every template, how many of its bigrams the text holds (the pre-filter). For the few
+// templates that pass, the region of the text that holds the template is found as the maximum
+// sum run (+1 for a position whose bigram is in the template, -1 otherwise), and the region's
+// bigram set is compared with the template's by Sørensen–Dice. A match claims its region and the
+// search repeats on what is left, so a file with two licenses reports both, and a note after a
+// license does not dilute the license's score.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unordered_map>
+
+#include "license/bundle.h"
+#include "license/normalize.h"
+#include "sluice/filter/license.h"
+
+namespace sluice::filter {
+namespace {
+
+using license::Bundle;
+
+constexpr std::size_t kMaxCandidates = 24;
+constexpr std::size_t kMaxRounds = 32;
+
+struct Region {
+  std::size_t begin = 0, end = 0;  // bigram positions [begin, end)
+  std::size_t matched = 0;         // distinct bigrams of the region found in the template
+  double dice = 0;
+  double foreign = 0;              // fraction of the region's distinct bigrams not in the template
+  // How well the template explains the region: Dice, less what the template cannot explain
+  // (a truncated Apache-2.0 is closer to Apache-2.0 than to Pixar's shorter Apache variant).
+  double prior = 0;                // see is_common
+  double rank() const { return dice - 2 * foreign + prior; }
+};
+
+// Licenses most repositories use. Between two templates that explain a text almost equally,
+// the common one is far more likely: an Apache-2.0 file without its appendix is Apache-2.0, not
+// Pixar's license (Apache-2.0 without the appendix and with a changed section 6). An exact or
+// clearly closer copy of the rare license still wins.
+constexpr double kCommonBonus = 0.05;
+bool is_common(std::string_view id) {
+  static constexpr std::array<std::string_view, 18> kCommon = {
+      "MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "GPL-2.0-only", "GPL-3.0-only", "LGPL-2.1-only",
+      "LGPL-3.0-only", "AGPL-3.0-only", "MPL-2.0", "ISC", "Unlicense", "BSL-1.0", "Zlib", "EPL-2.0", "CC0-1.0",
+      "0BSD", "MIT-0"};
+  return std::find(kCommon.begin(), kCommon.end(), id) != kCommon.end();
+}
+
+bool in_template(const Bundle& bundle, std::uint32_t index, std::uint16_t t) {
+  if (index == Bundle::kAbsent) return false;
+  const auto list = bundle.postings(index);
+  return std::binary_search(list.begin(), list.end(), t);
+}
+
+Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys, const std::vector<std::uint32_t>& index,
+                   const std::vector<bool>& claimed, std::uint16_t t) {
+  // Kadane over positions; claimed positions end a run.
+  long best = 0, current = 0;
+  std::size_t best_begin = 0, best_end = 0, start = 0;
+  for (std::size_t p = 0; p < keys.size(); ++p) {
+    if (claimed[p]) {
+      current = 0;
+      start = p + 1;
+      continue;
+    }
+    current += in_template(bundle, index[p], t) ? 1 : -1;
+    if (current <= 0) {
+      current = 0;
+      start = p + 1;
+    } else if (current > best) {
+      best = current;
+      best_begin = start;
+      best_end = p + 1;
+    }
+  }
+  Region region{best_begin, best_end, 0, 0};
+  if (best <= 0) return region;
+  // Two copies of one text (or a text and a shorter one inside it: BSD-2-Clause then
+  // BSD-3-Clause) form one run; a run much longer than the template is cut to the template-long
+  // window holding the most distinct template bigrams, so each copy is matched on its own.
+  const std::size_t length = bundle.templates()[t].words;
+  if (best_end - best_begin > length + length / 3 && length > 1) {
+    const std::size_t width = length - 1;
+    std::unordered_map<std::uint32_t, std::uint32_t> counts;
+    std::size_t distinct = 0, outside = 0, best_start = best_begin;
+    long best_score = -1;
+    for (std::size_t p = best_begin; p < best_end; ++p) {
+      if (!in_template(bundle, index[p], t)) ++outside;
+      else if (counts[keys[p]]++ == 0) ++distinct;
+      if (p >= best_begin + width) {
+        const std::size_t q = p - width;
+        if (!in_template(bundle, index[q], t)) --outside;
+        else if (--counts[keys[q]] == 0) --distinct;
+      }
+      // Most distinct template bigrams, then fewest foreign words; among equals the later
+      // window, which is the whole second copy when a shorter text precedes a longer one.
+      const long score = static_cast<long>(distinct) * 4096 - static_cast<long>(outside);
+      if (p + 1 >= best_begin + width && score >= best_score) {
+        best_score = score;
+        best_start = p + 1 - width;
+      }
+    }
+    region.begin = best_start;
+    region.end = std::min(best_end, best_start + width);
+  }
+  best_begin = region.begin;
+  best_end = region.end;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> window;
+  window.reserve(best_end - best_begin);
+  for (std::size_t p = best_begin; p < best_end; ++p) window.emplace_back(keys[p], index[p]);
+  std::sort(window.begin(), window.end());
+  window.erase(std::unique(window.begin(), window.end()), window.end());
+  for (const auto& [key, idx] : window) {
+    if (in_template(bundle, idx, t)) ++region.matched;
+  }
+  const double template_size = bundle.templates()[t].bigrams;
+  region.dice = 2.0 * static_cast<double>(region.matched) / (static_cast<double>(window.size()) + template_size);
+  region.foreign = 1.0 - static_cast<double>(region.matched) / static_cast<double>(window.size());
+  return region;
+}
+
+void add_unique(TextLicense& result, LicenseMatch match) {
+  for (auto& existing : result.matches) {
+    if (existing.spdx == match.spdx) {
+      existing.confidence = std::max(existing.confidence, match.confidence);
+      return;
+    }
+  }
+  result.matches.push_back(std::move(match));
+}
+
+// Well-known notices that name a license without holding its text (file headers).
+struct Notice {
+  const char* spdx;
+  std::vector<const char*> phrases;  // all must occur
+};
+
+const std::vector<Notice>& notices() {
+  static const std::vector<Notice> kNotices = {
+      {"Apache-2.0", {"licensed under the apache license version 2 0"}},
+      {"MPL-2.0", {"subject to the terms of the mozilla public license v 2 0"}},
+      {"EPL-2.0", {"terms of the eclipse public license 2 0"}},
+      {"EPL-2.0", {"terms of the eclipse public license v2 0"}},
+      {"EPL-1.0", {"terms of the eclipse public license v1 0"}},
+      {"AGPL-3.0-or-later", {"gnu affero general public license", "version 3 of the license or at your option any later version"}},
+      {"LGPL-2.1-or-later", {"gnu lesser general public license", "version 2 1 of the license or at your option any later version"}},
+      {"LGPL-3.0-or-later", {"gnu lesser general public license", "version 3 of the license or at your option any later version"}},
+      {"LGPL-2.0-or-later", {"gnu library general public license", "version 2 of the license or at your option any later version"}},
+      {"GPL-2.0-or-later", {"gnu general public license", "version 2 of the license or at your option any later version"}},
+      {"GPL-3.0-or-later", {"gnu general public license", "version 3 of the license or at your option any later version"}},
+      {"GPL-2.0-only", {"gnu general public license version 2 as published by the free software foundation"}},
+      {"GPL-3.0-only", {"gnu general public license version 3 as published by the free software foundation"}},
+      {"MIT", {"licensed under the mit license"}},
+      {"MIT", {"released under the mit license"}},
+      {"MIT", {"under the terms of the mit license"}},
+  };
+  return kNotices;
+}
+
+bool contains_phrase(const std::vector<std::uint64_t>& words, const std::vector<std::uint64_t>& phrase) {
+  if (phrase.empty() || phrase.size() > words.size()) return false;
+  return std::search(words.begin(), words.end(), phrase.begin(), phrase.end()) != words.end();
+}
+
+const std::vector<std::pair<std::string, std::vector<std::vector<std::uint64_t>>>>& notice_phrases() {
+  static const auto kPhrases = [] {
+    std::vector<std::pair<std::string, std::vector<std::vector<std::uint64_t>>>> out;
+    for (const auto& notice : notices()) {
+      std::vector<std::vector<std::uint64_t>> phrases;
+      for (const char* p : notice.phrases) phrases.push_back(license::normalize_license_text(p, false).words);
+      out.emplace_back(notice.spdx, std::move(phrases));
+    }
+    return out;
+  }();
+  return kPhrases;
+}
+
+void find_notices(std::string_view text, TextLicense& result) {
+  const auto words = license::normalize_license_text(text, false).words;
+  for (const auto& [spdx, phrases] : notice_phrases()) {
+    bool all = true;
+    for (const auto& phrase : phrases) all = all && contains_phrase(words, phrase);
+    if (all) {
+      // "-or-later" notices also hold the "-only" phrase's words only when they say so; an
+      // or-later verdict makes the -only one redundant.
+      add_unique(result, {spdx, 0.95, "notice"});
+    }
+  }
+  auto has = [&](const char* id) {
+    return std::any_of(result.matches.begin(), result.matches.end(), [&](const LicenseMatch& m) { return m.spdx == id; });
+  };
+  if (has("LGPL-2.1-or-later") || has("LGPL-3.0-or-later") || has("LGPL-2.0-or-later") || has("AGPL-3.0-or-later")) {
+    std::erase_if(result.matches, [](const LicenseMatch& m) { return m.spdx.starts_with("GPL-"); });
+  }
+}
+
+bool is_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '+' || c == ':';
+}
+
+// "SPDX-License-Identifier: MIT OR Apache-2.0" -> the expression, canonicalised; empty if malformed.
+std::string parse_identifier_line(std::string_view rest) {
+  std::string expression;
+  std::size_t i = 0;
+  int depth = 0;
+  while (i < rest.size()) {
+    const char c = rest[i];
+    if (c == ' ' || c == '\t') {
+      ++i;
+      continue;
+    }
+    if (c == '(' || c == ')') {
+      depth += c == '(' ? 1 : -1;
+      if (depth < 0) break;
+      expression += c;
+      ++i;
+      continue;
+    }
+    if (!std::isalnum(static_cast<unsigned char>(c))) break;  // "-->", "*/", quotes end the expression
+    std::size_t j = i;
+    while (j < rest.size() && is_id_char(rest[j])) ++j;
+    std::string token(rest.substr(i, j - i));
+    i = j;
+    std::string upper = token;
+    for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (upper == "AND" || upper == "OR" || upper == "WITH") {
+      token = upper;
+    } else {
+      token = canonical_spdx_id(token);
+    }
+    if (!expression.empty() && expression.back() != '(') expression += ' ';
+    expression += token;
+  }
+  // Closing parentheses were appended right after a space; tidy "( MIT )" spacing.
+  std::string tidy;
+  for (std::size_t k = 0; k < expression.size(); ++k) {
+    if (expression[k] == ' ' && k + 1 < expression.size() && expression[k + 1] == ')') continue;
+    tidy += expression[k];
+  }
+  if (depth != 0 || tidy.empty() || tidy.ends_with("AND") || tidy.ends_with("OR") || tidy.ends_with("WITH")) return {};
+  return tidy;
+}
+
+}  // namespace
+
+std::string canonical_spdx_id(std::string_view id) {
+  std::string s(id);
+  for (const char* family : {"GPL-", "LGPL-", "AGPL-", "GFDL-"}) {
+    if (!s.starts_with(family)) continue;
+    const auto rest = std::string_view(s).substr(std::string_view(family).size());
+    // Only the bare "N.M" and "N.M+" forms are deprecated.
+    if (rest.size() < 3 || rest.size() > 4 || !std::isdigit(static_cast<unsigned char>(rest[0])) || rest[1] != '.' ||
+        !std::isdigit(static_cast<unsigned char>(rest[2])))
+      return s;
+    if (rest.size() == 4) return rest[3] == '+' ? s.substr(0, s.size() - 1) + "-or-later" : s;
+    return s + "-only";
+  }
+  return s;
+}
+
+std::string TextLicense::expression() const {
+  if (matches.empty()) return kNoLicense;
+  std::string out;
+  for (const auto& m : matches) {
+    if (!out.empty()) out += alternatives ? " OR " : " AND ";
+    const bool compound = matches.size() > 1 && (m.spdx.find(" OR ") != std::string::npos || m.spdx.find(" AND ") != std::string::npos);
+    out += compound ? "(" + m.spdx + ")" : m.spdx;
+  }
+  return out;
+}
+
+double TextLicense::confidence() const {
+  if (matches.empty()) return 0;
+  double c = 1.0;
+  for (const auto& m : matches) c = std::min(c, m.confidence);
+  return c;
+}
+
+TextLicense detect_license_text(std::string_view text, const LicenseOptions& options) {
+  const auto& bundle = Bundle::get();
+  const auto templates = bundle.templates();
+  TextLicense result;
+  const auto normalized = license::normalize_license_text(text);
+  const auto& words = normalized.words;
+  if (words.empty()) return result;
+  for (std::size_t t = 0; t < templates.size(); ++t) {
+    if (templates[t].exact_hash == normalized.exact_hash && templates[t].words == words.size()) {
+      result.matches.push_back({std::string(bundle.id(t)), 1.0, "exact"});
+      return result;
+    }
+  }
+  if (words.size() < 2) {
+    result.unmatched_words = words.size();
+    return result;
+  }
+  std::vector<std::uint32_t> keys(words.size() - 1), index(words.size() - 1);
+  for (std::size_t p = 0; p + 1 < words.size(); ++p) {
+    keys[p] = license::bigram_key(words[p], words[p + 1]);
+    index[p] = bundle.find(keys[p]);
+  }
+  // Pre-filter: per template, the distinct bigrams of the text it holds.
+  std::vector<std::uint32_t> distinct = index;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  std::vector<std::uint32_t> votes(templates.size(), 0);
+  for (auto idx : distinct) {
+    if (idx == Bundle::kAbsent) continue;
+    for (auto t : bundle.postings(idx)) ++votes[t];
+  }
+  // A template can only reach the threshold if the text holds most of its bigrams.
+  const double floor = std::max(0.5, options.threshold - 0.15);
+  std::vector<std::uint16_t> candidates;
+  for (std::size_t t = 0; t < templates.size(); ++t) {
+    if (votes[t] >= floor * templates[t].bigrams) candidates.push_back(static_cast<std::uint16_t>(t));
+  }
+  std::sort(candidates.begin(), candidates.end(), [&](std::uint16_t a, std::uint16_t b) {
+    return votes[a] != votes[b] ? votes[a] > votes[b] : a < b;
+  });
+  if (candidates.size() > kMaxCandidates) candidates.resize(kMaxCandidates);
+
+  std::vector<bool> claimed(keys.size(), false);
+  static const bool debug = std::getenv("SLUICE_LICENSE_DEBUG") != nullptr;  // explains each decision
+  struct Found {
+    std::size_t begin;
+    LicenseMatch match;
+  };
+  std::vector<Found> found;
+  for (std::size_t round = 0; round < kMaxRounds && !candidates.empty(); ++round) {
+    // The accepted region that explains the most of the text wins this round: a license plus
+    // its exception beats the license alone, BSD-3-Clause beats the BSD-2-Clause inside it.
+    std::size_t best = candidates.size();
+    Region best_region_found;
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      Region region = best_region(bundle, keys, index, claimed, candidates[c]);
+      if (debug) {
+        std::fprintf(stderr, "license: round %zu %-24s votes %u/%u region [%zu,%zu) matched %zu dice %.4f foreign %.4f\n", round,
+                     std::string(bundle.id(candidates[c])).c_str(), votes[candidates[c]], templates[candidates[c]].bigrams,
+                     region.begin, region.end, region.matched, region.dice, region.foreign);
+      }
+      if (region.dice < options.threshold) continue;
+      // A region that explains clearly more (5%) wins; between near-equal regions (MIT and its
+      // variants) the closer text does.
+      const auto more = [](const Region& a, const Region& b) {
+        return static_cast<double>(a.matched) > 1.05 * static_cast<double>(b.matched);
+      };
+      region.prior = is_common(bundle.id(candidates[c])) ? kCommonBonus : 0.0;
+      if (best == candidates.size() || more(region, best_region_found) ||
+          (!more(best_region_found, region) && region.rank() > best_region_found.rank())) {
+        best = c;
+        best_region_found = region;
+      }
+    }
+    if (best == candidates.size()) break;
+    const auto t = candidates[best];
+    for (std::size_t p = best_region_found.begin; p < best_region_found.end; ++p) claimed[p] = true;
+    found.push_back({best_region_found.begin,
+                     {std::string(bundle.id(t)), std::round(best_region_found.dice * 1000) / 1000, "dice"}});
+  }
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.begin < b.begin; });
+  for (auto& f : found) add_unique(result, std::move(f.match));
+  if (result.matches.size() == 2) {
+    // "ALTERNATIVE A - MIT ... ALTERNATIVE B - Unlicense", "dual-licensed": two licenses offered
+    // as a choice. Only words outside the matched texts count. A wrong OR could keep a copyleft
+    // file, so only these explicit words and exactly two licenses make one.
+    static const std::array<std::uint64_t, 3> kChoice = {
+        license::word_hash("alternative"), license::word_hash("alternatively"), license::word_hash("dual")};
+    for (std::size_t p = 0; p < claimed.size() && !result.alternatives; ++p) {
+      if (!claimed[p] && std::find(kChoice.begin(), kChoice.end(), words[p]) != kChoice.end()) result.alternatives = true;
+    }
+  }
+  result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), false));
+  return result;
+}
+
+TextLicense detect_file_header(std::string_view text, const LicenseOptions& options) {
+  TextLicense result;
+  if (text.size() > options.header_bytes) {
+    text = text.substr(0, options.header_bytes);
+    if (const auto cut = text.rfind('\n'); cut != std::string_view::npos) text = text.substr(0, cut);
+  }
+  // SPDX-License-Identifier lines say it exactly.
+  constexpr std::string_view kTag = "SPDX-License-Identifier:";
+  for (std::size_t at = text.find(kTag); at != std::string_view::npos; at = text.find(kTag, at + kTag.size())) {
+    auto line_end = text.find('\n', at);
+    if (line_end == std::string_view::npos) line_end = text.size();
+    const auto expression = parse_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));
+    if (!expression.empty()) add_unique(result, {expression, 1.0, "identifier"});
+  }
+  if (!result.matches.empty()) return result;
+  // Cheap gate before matching: a header without these words holds no license.
+  const auto lower_has = [&](std::string_view word) {
+    return std::search(text.begin(), text.end(), word.begin(), word.end(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           }) != text.end();
+  };
+  if (!lower_has("licens") && !lower_has("permission") && !lower_has("copyright")) return result;
+  result = detect_license_text(text, options);
+  if (result.matches.empty()) find_notices(text, result);
+  result.unmatched_words = 0;  // code around a header is not unmatched license text
+  return result;
+}
+
+TextLicense detect_readme(std::string_view text) {
+  TextLicense result;
+  // Only the license section, or lines that state a license, are considered.
+  std::string section;
+  bool in_section = false;
+  std::size_t lines_left = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const auto line = text.substr(start, end - start);
+    start = end + 1;
+    std::string lower(line);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool heading = (lower.starts_with("#") || lower.starts_with("license") || lower.starts_with("licence")) &&
+                         lower.find("licen") != std::string::npos && lower.size() < 40;
+    if (heading) {
+      in_section = true;
+      lines_left = 12;
+      continue;
+    }
+    if (in_section && lower.starts_with("#")) in_section = false;
+    if ((in_section && lines_left-- > 0) || lower.find("licensed under") != std::string::npos ||
+        lower.find("released under") != std::string::npos || lower.find("distributed under") != std::string::npos) {
+      section.append(line);
+      section.push_back('\n');
+    }
+  }
+  if (section.empty()) return result;
+  const auto words = license::normalize_license_text(section, false).words;
+  // Phrases: each template's full name and its id (an id must be followed by "license" unless it
+  // has a digit, so "fair use" never reads as the Fair license).
+  const auto& bundle = Bundle::get();
+  struct Phrase {
+    std::vector<std::uint64_t> words;
+    std::size_t t;
+  };
+  static const auto phrases = [&bundle] {
+    std::vector<Phrase> out;
+    const auto license_word = license::word_hash("license");
+    for (std::size_t t = 0; t < bundle.templates().size(); ++t) {
+      const auto id = bundle.id(t);
+      if (id.find(" WITH ") != std::string_view::npos) continue;
+      auto name = license::normalize_license_text(bundle.string_at(bundle.templates()[t].name), false).words;
+      std::erase(name, license::word_hash("version"));
+      if (name.size() >= 2) out.push_back({name, t});
+      auto id_words = license::normalize_license_text(id, false).words;
+      // "GPL-3.0-only" is written "GPL-3.0" in prose.
+      if (id.ends_with("-only")) id_words.pop_back();
+      const bool has_digit = std::any_of(id.begin(), id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+      if (!has_digit) id_words.push_back(license_word);
+      if (!id_words.empty()) out.push_back({id_words, t});
+    }
+    std::sort(out.begin(), out.end(), [](const Phrase& a, const Phrase& b) { return a.words.size() > b.words.size(); });
+    return out;
+  }();
+  std::vector<std::uint64_t> cleaned = words;
+  std::erase(cleaned, license::word_hash("version"));
+  std::erase(cleaned, license::word_hash("v"));
+  std::vector<bool> used(cleaned.size(), false);
+  for (const auto& phrase : phrases) {
+    auto it = std::search(cleaned.begin(), cleaned.end(), phrase.words.begin(), phrase.words.end());
+    while (it != cleaned.end()) {
+      const auto begin = static_cast<std::size_t>(it - cleaned.begin());
+      bool free = true;
+      for (std::size_t k = begin; k < begin + phrase.words.size(); ++k) free = free && !used[k];
+      // A longer phrase already covering these words wins ("GNU Lesser General Public License"
+      // over "General Public License"); the id must not continue with more id words ("BSD 3").
+      if (free) {
+        for (std::size_t k = begin; k < begin + phrase.words.size(); ++k) used[k] = true;
+        add_unique(result, {std::string(bundle.id(phrase.t)), 0.5, "readme"});
+      }
+      it = std::search(it + 1, cleaned.end(), phrase.words.begin(), phrase.words.end());
+    }
+  }
+  if (result.matches.empty()) find_notices(section, result);
+  if (result.matches.size() == 2) {
+    // "dual-licensed under MIT or Apache 2.0": a choice; otherwise all of them apply.
+    const auto& w = words;
+    const bool choice = std::find(w.begin(), w.end(), license::word_hash("or")) != w.end() ||
+                        std::find(w.begin(), w.end(), license::word_hash("dual")) != w.end() ||
+                        std::find(w.begin(), w.end(), license::word_hash("either")) != w.end();
+    std::string combined;
+    for (const auto& m : result.matches) combined += (combined.empty() ? "" : choice ? " OR " : " AND ") + m.spdx;
+    result.matches = {{combined, 0.5, "readme"}};
+  }
+  for (auto& m : result.matches) m.confidence = 0.5;
+  return result;
+}
+
+std::size_t license_template_count() { return Bundle::get().templates().size(); }
+std::size_t license_source_count() { return Bundle::get().source_licenses(); }
+
+}  // namespace sluice::filter

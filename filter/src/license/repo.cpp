@@ -1,0 +1,333 @@
+// Repository-level license detection: license files per directory (a directory's license applies
+// below it, as The Stack v2 propagated them), license headers of source files, and the README as
+// a last resort, combined into one SPDX expression.
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "sluice/core/error.h"
+#include "sluice/core/json.h"
+#include "sluice/filter/license.h"
+
+namespace sluice::filter {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<std::string> split_name(std::string_view name) {
+  std::vector<std::string> parts;
+  std::string current;
+  for (char c : name) {
+    if (c == '-' || c == '_' || c == '.' || c == ' ') {
+      if (!current.empty()) parts.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (!current.empty()) parts.push_back(current);
+  return parts;
+}
+
+std::string read_prefix(const fs::path& path, std::size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::string data(limit, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(limit));
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  return data;
+}
+
+bool is_readme(std::string_view filename) { return lower(filename).starts_with("readme"); }
+
+// License files whose names say they list what bundled code is under: their licenses apply in
+// addition to the project's own (AND), where sibling license files are alternatives (OR).
+bool is_third_party_name(std::string_view filename) {
+  const auto name = lower(filename);
+  for (const char* word : {"third", "3rd", "notice", "vendor", "bundled", "depend", "external", "doc", "extra"}) {
+    if (name.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::set<std::string> ids_of(const std::string& expression) {
+  std::set<std::string> ids;
+  std::string current;
+  auto flush = [&] {
+    if (!current.empty() && current != "AND" && current != "OR" && current != "WITH") ids.insert(current);
+    current.clear();
+  };
+  for (char c : expression) {
+    if (c == ' ' || c == '(' || c == ')') flush();
+    else current += c;
+  }
+  flush();
+  return ids;
+}
+
+std::string parenthesize(const std::string& expression) {
+  return expression.find(" OR ") != std::string::npos ? "(" + expression + ")" : expression;
+}
+
+std::string join_and(const std::vector<std::string>& parts) {
+  if (parts.size() == 1) return parts[0];
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : " AND ") + parenthesize(p);
+  return out;
+}
+
+struct FileResult {
+  std::string name;
+  TextLicense license;
+};
+
+// One directory's license files into one expression.
+std::pair<std::string, double> combine_directory(const std::vector<FileResult>& files) {
+  std::vector<std::string> alternatives, additions;
+  double confidence = 1.0;
+  bool any = false;
+  for (const auto& f : files) {
+    if (f.license.matches.empty()) continue;
+    any = true;
+    confidence = std::min(confidence, f.license.confidence());
+    auto& group = is_third_party_name(f.name) ? additions : alternatives;
+    const auto expression = f.license.expression();
+    if (std::find(group.begin(), group.end(), expression) == group.end()) group.push_back(expression);
+  }
+  if (!any) return {files.empty() ? kNoLicense : kNoAssertion, 0.0};
+  // COPYING (GPL-3.0) beside COPYING.LESSER (LGPL-3.0) is how the LGPL is shipped: it is LGPL.
+  auto drop_gpl_beside_lgpl = [&](const char* lgpl, const char* gpl) {
+    const bool has_lgpl = std::any_of(alternatives.begin(), alternatives.end(), [&](const std::string& e) { return e.starts_with(lgpl); });
+    if (has_lgpl) std::erase_if(alternatives, [&](const std::string& e) { return e.starts_with(gpl); });
+  };
+  drop_gpl_beside_lgpl("LGPL-3.0", "GPL-3.0");
+  drop_gpl_beside_lgpl("LGPL-2.1", "GPL-2.0");
+  std::vector<std::string> parts;
+  if (!alternatives.empty()) {
+    std::string choice;
+    for (const auto& a : alternatives) {
+      const bool compound = a.find(" AND ") != std::string::npos && alternatives.size() > 1;
+      choice += (choice.empty() ? "" : " OR ") + (compound ? "(" + a + ")" : a);
+    }
+    parts.push_back(choice);
+  }
+  for (const auto& a : additions) {
+    if (std::find(alternatives.begin(), alternatives.end(), a) == alternatives.end()) parts.push_back(a);
+  }
+  return {join_and(parts), confidence};
+}
+
+std::string parent_of(const std::string& relative) {
+  const auto slash = relative.rfind('/');
+  return slash == std::string::npos ? std::string() : relative.substr(0, slash);
+}
+
+}  // namespace
+
+bool is_license_file_name(std::string_view filename) {
+  const auto name = lower(filename);
+  // Source code that handles licenses (license.go, license_test.py) is not a license text.
+  static const std::set<std::string> kCodeExtensions = {
+      "c",  "h",    "cc",   "cpp", "hpp", "go",   "rs",   "py",  "js",   "ts",   "java", "rb",  "php",
+      "cs", "swift", "kt",  "scala", "json", "yml", "yaml", "toml", "xml", "sh",  "pl",   "lua", "jsx",
+      "tsx", "vue",  "svg", "png", "jpg", "gif",  "css",  "scss", "proto", "sql", "m",   "mm",  "dart", "ex", "erl"};
+  const auto dot = name.rfind('.');
+  if (dot != std::string::npos && kCodeExtensions.count(name.substr(dot + 1))) return false;
+  for (const auto& part : split_name(name)) {
+    if (part == "license" || part == "licence" || part == "licenses" || part == "licences" || part == "unlicense" ||
+        part == "copyright" || part == "copyleft" || part.starts_with("copying")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string RepoLicense::license_for(std::string_view relative_path) const {
+  const std::string path(relative_path);
+  std::string best = kNoLicense;
+  std::size_t best_length = 0;
+  bool found = false;
+  for (const auto& [dir, expression] : directories) {
+    const bool applies = dir.empty() || path.starts_with(dir + "/");
+    if (applies && (!found || dir.size() >= best_length)) {
+      best = expression;
+      best_length = dir.size();
+      found = true;
+    }
+  }
+  for (const auto& f : files) {
+    if (f.kind == "header" && f.path == path) {
+      if (best == kNoLicense || best == kNoAssertion) return f.spdx;
+      const auto own = ids_of(best);
+      const auto header = ids_of(f.spdx);
+      if (!std::includes(own.begin(), own.end(), header.begin(), header.end())) best = join_and({best, f.spdx});
+    }
+  }
+  return best;
+}
+
+std::string RepoLicense::to_json() const {
+  JsonWriter w;
+  w.begin_object().field("spdx", spdx).field("confidence", confidence).field("all", all).key("files").begin_array();
+  for (const auto& f : files) {
+    w.begin_object().field("path", f.path).field("spdx", f.spdx).field("confidence", f.confidence).field("kind", f.kind).end_object();
+  }
+  w.end_array().key("directories").begin_object();
+  for (const auto& [dir, expression] : directories) w.field(dir.empty() ? "." : dir, expression);
+  w.end_object().field("files_scanned", static_cast<std::uint64_t>(files_scanned)).end_object();
+  return w.take();
+}
+
+RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& options) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) fail_at(path.string(), 0, "no such file or directory");
+  RepoLicense result;
+  constexpr std::size_t kLicenseFileLimit = 1 << 20;
+
+  if (fs::is_regular_file(status)) {
+    result.files_scanned = 1;
+    const auto name = path.filename().string();
+    const auto text = read_prefix(path, kLicenseFileLimit);
+    TextLicense license;
+    std::string kind = "license-file";
+    if (is_readme(name)) {
+      license = detect_readme(text);
+      kind = "readme";
+    } else if (is_license_file_name(name)) {
+      license = detect_license_text(text, options);
+    } else {
+      license = detect_file_header(text, options);
+      kind = "header";
+      if (license.matches.empty()) license = detect_license_text(text, options);
+    }
+    if (!license.matches.empty()) {
+      result.spdx = license.expression();
+      result.confidence = license.confidence();
+      result.files.push_back({name, result.spdx, result.confidence, kind});
+    } else if (kind == "license-file") {
+      result.spdx = kNoAssertion;
+    }
+    return result;
+  }
+  if (!fs::is_directory(status)) fail_at(path.string(), 0, "not a file or directory");
+
+  std::map<std::string, std::vector<FileResult>> license_files;  // by directory
+  std::vector<LicenseEvidence> headers;
+  std::string readme_path, readme_text;
+  for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (it->is_symlink(ec)) continue;
+    if (it->is_directory(ec)) {
+      if (name.starts_with(".") || name == "node_modules") it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(ec)) continue;
+    ++result.files_scanned;
+    const auto relative = it->path().lexically_relative(path).generic_string();
+    const auto dir = parent_of(relative);
+    if (is_license_file_name(name)) {
+      auto license = detect_license_text(read_prefix(it->path(), kLicenseFileLimit), options);
+      result.files.push_back({relative, license.matches.empty() ? kNoAssertion : license.expression(),
+                              license.confidence(), "license-file"});
+      license_files[dir].push_back({name, std::move(license)});
+      continue;
+    }
+    if (is_readme(name)) {
+      if (dir.empty() && (readme_path.empty() || name.size() < readme_path.size())) {
+        readme_path = relative;
+        readme_text = read_prefix(it->path(), 256 * 1024);
+      }
+      continue;
+    }
+    const auto head = read_prefix(it->path(), options.header_bytes);
+    if (head.find('\0') != std::string::npos) continue;  // binary
+    const auto license = detect_file_header(head, options);
+    if (!license.matches.empty()) headers.push_back({relative, license.expression(), license.confidence(), "header"});
+  }
+
+  // The repository's own terms: its root license files. Without them (or when they match no
+  // template, as a root text that only explains which folder has which license), the licenses of
+  // the top-level folders together; then source headers; then the README. Deeper folders and
+  // headers that differ stay in `directories` and `files`, where license_for() applies them to
+  // the files they cover.
+  double confidence = 1.0;
+  std::vector<std::string> parts;
+  auto add_part = [&](const std::string& expression, double c) {
+    if (std::find(parts.begin(), parts.end(), expression) == parts.end()) {
+      parts.push_back(expression);
+      confidence = std::min(confidence, c);
+    }
+  };
+  for (const auto& [dir, files] : license_files) {
+    const auto [expression, c] = combine_directory(files);
+    result.directories.emplace_back(dir, expression);
+  }
+  const auto root = license_files.find("");
+  if (root != license_files.end()) {
+    const auto [expression, c] = combine_directory(root->second);
+    if (expression != kNoAssertion) add_part(expression, c);
+  }
+  if (parts.empty()) {
+    for (const auto& [dir, files] : license_files) {
+      if (dir.empty() || dir.find('/') != std::string::npos) continue;
+      const auto [expression, c] = combine_directory(files);
+      if (expression != kNoAssertion) add_part(expression, c);
+    }
+  }
+  std::sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  for (const auto& h : headers) {
+    const auto applying = result.license_for(h.path);  // headers are not recorded yet
+    const auto own = ids_of(applying);
+    const auto named = ids_of(h.spdx);
+    const bool covered = applying != kNoLicense && applying != kNoAssertion &&
+                         std::includes(own.begin(), own.end(), named.begin(), named.end());
+    if (!covered) result.files.push_back(h);
+  }
+  if (parts.empty() && license_files.empty()) {
+    for (const auto& h : headers) add_part(h.spdx, h.confidence);
+  } else if (root == license_files.end()) {
+    // No root license file: the headers of the root's own files speak for the project (pigz.c).
+    for (const auto& h : headers) {
+      if (h.path.find('/') == std::string::npos) add_part(h.spdx, h.confidence);
+    }
+  }
+  if (parts.size() > 1) std::erase(parts, std::string(kNoLicense));
+  if (parts.empty() && !readme_text.empty()) {
+    const auto readme = detect_readme(readme_text);
+    if (!readme.matches.empty()) {
+      parts.push_back(readme.expression());
+      confidence = readme.confidence();
+      result.files.push_back({readme_path, parts.back(), confidence, "readme"});
+      result.directories.emplace_back("", parts.back());
+    }
+  }
+  if (parts.empty()) {
+    result.spdx = license_files.empty() ? kNoLicense : kNoAssertion;
+    result.confidence = license_files.empty() ? 1.0 : 0.0;
+  } else {
+    result.spdx = join_and(parts);
+    result.confidence = confidence;
+  }
+  std::vector<std::string> everything(parts.begin(), parts.end());
+  auto add_everything = [&](const std::string& e) {
+    if (e != kNoLicense && std::find(everything.begin(), everything.end(), e) == everything.end()) everything.push_back(e);
+  };
+  for (const auto& [dir, expression] : result.directories) add_everything(expression);
+  for (const auto& f : result.files) {
+    if (f.kind == "header") add_everything(f.spdx);
+  }
+  result.all = everything.empty() ? result.spdx : join_and(everything);
+  std::sort(result.files.begin(), result.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return result;
+}
+
+}  // namespace sluice::filter

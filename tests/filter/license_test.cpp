@@ -1,0 +1,227 @@
+// The labelled license set: repositories built from the SPDX list's own texts in the situations
+// that break license detectors (dual licenses, comments, exceptions, two texts in one file, notes
+// after a license, header-only licenses, subdirectories, no license).
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <map>
+
+#include "sluice/core/error.h"
+#include "sluice/filter/license.h"
+#include "test_support.h"
+
+using namespace sluice::filter;
+using sluice::test::TempDir;
+using sluice::test::write_text;
+
+namespace {
+
+const std::string& spdx(const std::string& id) {
+  static const auto texts = [] {
+    std::map<std::string, std::string> out;
+    simdjson::ondemand::parser parser;
+    auto json = simdjson::padded_string::load(SLUICE_SPDX_JSON);
+    auto doc = parser.iterate(json.value());
+    for (auto field : doc.get_object()) {
+      const std::string key(std::string_view(field.unescaped_key()));
+      out[key] = std::string(std::string_view(field.value()["licenseText"].get_string()));
+    }
+    return out;
+  }();
+  return texts.at(id);
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  return s;
+}
+
+std::string mit() { return replace_all(replace_all(spdx("MIT"), "<year>", "2019"), "<copyright holders>", "Jane Doe"); }
+
+std::string comment(const std::string& text, const std::string& open, const std::string& prefix, const std::string& close) {
+  std::string out = open.empty() ? "" : open + "\n";
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out += prefix + text.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out + (close.empty() ? "" : close + "\n");
+}
+
+// Re-wraps a text to `width` columns, as people do when they paste a license.
+std::string rewrap(const std::string& text, std::size_t width) {
+  std::string out, line;
+  std::string word;
+  auto flush_word = [&] {
+    if (word.empty()) return;
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    word.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n' && i + 1 < text.size() && text[i + 1] == '\n') {
+      flush_word();
+      out += line + "\n\n";
+      line.clear();
+      ++i;
+    } else if (c == ' ' || c == '\n') {
+      flush_word();
+    } else {
+      word += c;
+    }
+  }
+  flush_word();
+  return out + line + "\n";
+}
+
+struct Case {
+  std::string name;
+  std::map<std::string, std::string> files;
+  std::string expected;
+  std::string all = "";  // RepoLicense::all when it differs from `expected`
+};
+
+std::vector<Case> labelled_set() {
+  const std::string code = "#include <stdio.h>\nint main(void) { return 0; }\n";
+  return {
+      {"mit", {{"LICENSE", mit()}}, "MIT"},
+      {"mit-titled-md", {{"LICENSE.md", "# The MIT License (MIT)\n\n" + mit()}}, "MIT"},
+      {"apache", {{"LICENSE", spdx("Apache-2.0")}}, "Apache-2.0"},
+      {"apache-without-appendix",
+       {{"LICENSE.txt", spdx("Apache-2.0").substr(0, spdx("Apache-2.0").find("APPENDIX"))}}, "Apache-2.0"},
+      {"dual-rust", {{"LICENSE-MIT", mit()}, {"LICENSE-APACHE", spdx("Apache-2.0")}}, "Apache-2.0 OR MIT"},
+      {"bsd3-in-c-comment", {{"LICENSE", comment(spdx("BSD-3-Clause"), "/*", " * ", " */")}}, "BSD-3-Clause"},
+      {"bsd3-rewrapped-hash-comments", {{"COPYING", comment(rewrap(spdx("BSD-3-Clause"), 60), "", "# ", "")}}, "BSD-3-Clause"},
+      {"gpl2-classpath", {{"COPYING", spdx("GPL-2.0-with-classpath-exception")}}, "GPL-2.0-only WITH Classpath-exception-2.0"},
+      {"two-bsd-in-one-file",
+       {{"LICENSE", spdx("BSD-2-Clause") + "\n\n--- third_party/zlib-ng ---\n\n" + spdx("BSD-3-Clause")}},
+       "BSD-2-Clause AND BSD-3-Clause"},
+      {"mit-then-note",
+       {{"LICENSE", mit() + "\n\nThe logo in docs/ is a trademark of Jane Doe and is not covered by this license; "
+                            "ask before using it. Contributions are accepted under the same terms.\n"}},
+       "MIT"},
+      {"mit-then-third-party-apache",
+       {{"LICENSE", mit() + "\n\nThis project bundles libfoo, which is distributed under the following terms:\n\n" +
+                        spdx("Apache-2.0")}},
+       "MIT AND Apache-2.0"},
+      {"license-only-in-header", {{"src/main.c", comment(mit(), "/*", " * ", " */") + code}}, "MIT"},
+      {"spdx-identifiers", {{"src/a.rs", "// SPDX-License-Identifier: MIT OR Apache-2.0\nfn main() {}\n"}}, "MIT OR Apache-2.0"},
+      {"apache-notice-header",
+       {{"src/A.java", "/*\n * Copyright 2020 Foo\n *\n * Licensed under the Apache License, Version 2.0 (the \"License\");\n"
+                       " * you may not use this file except in compliance with the License.\n */\nclass A {}\n"}},
+       "Apache-2.0"},
+      {"subdir-under-another-license",
+       {{"LICENSE", mit()}, {"vendor/gnu/COPYING", spdx("GPL-3.0-or-later")}, {"vendor/gnu/x.c", code}},
+       "MIT", "MIT AND GPL-3.0-only"},
+      {"gpl-header-in-mit-repo",
+       {{"LICENSE", mit()},
+        {"src/x.c", "/* This program is free software; you can redistribute it and/or modify it under the terms of\n"
+                    " * the GNU General Public License as published by the Free Software Foundation; either\n"
+                    " * version 2 of the License, or (at your option) any later version. */\n" + code}},
+       "MIT", "MIT AND GPL-2.0-or-later"},
+      {"lgpl-with-gpl", {{"COPYING", spdx("GPL-3.0-or-later")}, {"COPYING.LESSER", spdx("LGPL-3.0-or-later")}}, "LGPL-3.0-only"},
+      {"unlicense", {{"UNLICENSE", spdx("Unlicense")}}, "Unlicense"},
+      {"isc", {{"LICENSE", spdx("ISC")}}, "ISC"},
+      {"mpl2", {{"LICENSE", spdx("MPL-2.0")}}, "MPL-2.0"},
+      {"agpl3", {{"LICENSE", spdx("AGPL-3.0-or-later")}}, "AGPL-3.0-only"},
+      {"readme-only", {{"README.md", "# tool\n\nDoes things.\n\n## License\n\nReleased under the MIT License.\n"}, {"a.py", "x=1\n"}}, "MIT"},
+      {"readme-dual", {{"README.md", "# tool\n\n## License\n\nLicensed under either of Apache License, Version 2.0 or MIT license at your option.\n"}}, "Apache-2.0 OR MIT"},
+      {"no-license", {{"main.py", "print('hello')\n"}, {"README.md", "# hello\nA tool.\n"}}, "NONE"},
+      {"unknown-license-text",
+       {{"LICENSE", "You may look at this code but you may not run it, copy it, or show it to anyone else. All "
+                    "other uses need written permission from the author.\n"}},
+       "NOASSERTION"},
+      {"bsd3-filled-in",
+       {{"LICENSE", replace_all(replace_all(spdx("BSD-3-Clause"), "<year>", "2001"), "<owner>", "The Regents")}}, "BSD-3-Clause"},
+      {"zlib", {{"LICENSE", spdx("Zlib")}}, "Zlib"},
+      {"bsl", {{"LICENSE_1_0.txt", spdx("BSL-1.0")}}, "BSL-1.0"},
+      {"cc0", {{"LICENSE", spdx("CC0-1.0")}}, "CC0-1.0"},
+      {"epl2", {{"LICENSE", spdx("EPL-2.0")}}, "EPL-2.0"},
+  };
+}
+
+}  // namespace
+
+TEST(License, BundleHoldsTheSpdxList) {
+  EXPECT_EQ(license_source_count(), 727u);
+  EXPECT_GT(license_template_count(), 600u);
+}
+
+TEST(License, LabelledSetIsExactlyRight) {
+  std::size_t right = 0;
+  const auto cases = labelled_set();
+  for (const auto& c : cases) {
+    TempDir dir;
+    for (const auto& [path, text] : c.files) {
+      std::filesystem::create_directories((dir / path).parent_path());
+      write_text(dir / path, text);
+    }
+    const auto result = detect_license_path(dir.path());
+    EXPECT_EQ(result.spdx, c.expected) << c.name << "\n" << result.to_json();
+    const auto all = c.all.empty() ? c.expected : c.all;
+    EXPECT_EQ(result.all, all) << c.name << "\n" << result.to_json();
+    right += result.spdx == c.expected && result.all == all;
+  }
+  std::printf("license accuracy: %zu / %zu exactly right\n", right, cases.size());
+}
+
+TEST(License, ExactTextHasFullConfidenceAndEveryCopyMatches) {
+  const auto result = detect_license_text(spdx("Apache-2.0"));
+  ASSERT_EQ(result.matches.size(), 1u);
+  EXPECT_EQ(result.matches[0].spdx, "Apache-2.0");
+  EXPECT_EQ(result.matches[0].method, "exact");
+  EXPECT_DOUBLE_EQ(result.confidence(), 1.0);
+}
+
+TEST(License, ThresholdIsConfigurable) {
+  // Half of the MIT text: no match at 0.9, none at 0.5 either as a whole...
+  std::string text = mit();
+  text = text.substr(0, text.size() * 2 / 3);
+  EXPECT_TRUE(detect_license_text(text).matches.empty());
+  LicenseOptions lenient;
+  lenient.threshold = 0.6;
+  const auto result = detect_license_text(text, lenient);
+  ASSERT_FALSE(result.matches.empty());
+  EXPECT_EQ(result.matches[0].spdx, "MIT");
+}
+
+TEST(License, SingleFileAndMissingPath) {
+  TempDir dir;
+  write_text(dir / "COPYING", spdx("GPL-2.0-only"));
+  EXPECT_EQ(detect_license_path(dir / "COPYING").spdx, "GPL-2.0-only");
+  EXPECT_THROW(detect_license_path(dir / "missing"), sluice::Error);
+}
+
+TEST(License, LicenseForFollowsDirectories) {
+  TempDir dir;
+  write_text(dir / "LICENSE", mit());
+  std::filesystem::create_directories(dir / "third_party/lib");
+  write_text(dir / "third_party/lib/LICENSE", spdx("BSD-3-Clause"));
+  const auto result = detect_license_path(dir.path());
+  EXPECT_EQ(result.license_for("src/a.c"), "MIT");
+  EXPECT_EQ(result.license_for("third_party/lib/x.c"), "BSD-3-Clause");
+  EXPECT_EQ(result.spdx, "MIT");
+  EXPECT_EQ(result.all, "MIT AND BSD-3-Clause");
+}
+
+TEST(License, FileNames) {
+  for (const char* yes : {"LICENSE", "LICENSE.md", "license.txt", "COPYING", "COPYING.LESSER", "LICENSE-MIT",
+                          "MIT-LICENSE.txt", "UNLICENSE", "LICENCE", "copying3"}) {
+    EXPECT_TRUE(is_license_file_name(yes)) << yes;
+  }
+  for (const char* no : {"license.go", "main.c", "licenses_test.py", "README.md", "unlicensed.rs"}) {
+    EXPECT_FALSE(is_license_file_name(no)) << no;
+  }
+}
+
+TEST(License, IdentifierLinesAreCanonicalised) {
+  EXPECT_EQ(detect_file_header("/* SPDX-License-Identifier: GPL-2.0+ */\n").expression(), "GPL-2.0-or-later");
+  EXPECT_EQ(detect_file_header("# SPDX-License-Identifier: (MIT OR Apache-2.0)\n").expression(), "(MIT OR Apache-2.0)");
+  EXPECT_EQ(detect_file_header("int x; // no license here\n").expression(), "NONE");
+}
