@@ -50,17 +50,21 @@ double number_at(simdjson::dom::element object, const char* key, double fallback
   return fallback;
 }
 
+// The pipeline's order first, then any other stage directory (a stage renamed since, say).
 std::vector<std::string> stage_order(const fs::path& run_dir) {
   std::vector<std::string> names;
   try {
     const Pipeline pipeline = parse_pipeline(read_small_file(run_dir / "pipeline.yaml"), run_dir / "pipeline.yaml");
     for (const auto& stage : pipeline.stages) names.push_back(stage.name);
   } catch (const std::exception&) {
-    if (fs::exists(run_dir / "stages")) {
-      for (const auto& entry : fs::directory_iterator(run_dir / "stages")) names.push_back(entry.path().filename().string());
-      std::sort(names.begin(), names.end());
-    }
   }
+  std::vector<std::string> others;
+  for (const auto& entry : fs::directory_iterator(run_dir / "stages")) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory() && std::find(names.begin(), names.end(), name) == names.end()) others.push_back(name);
+  }
+  std::sort(others.begin(), others.end());
+  names.insert(names.end(), others.begin(), others.end());
   return names;
 }
 

@@ -198,6 +198,7 @@ class Parser {
     }
     config.line = node.Mark().line + 1;
     config.name = kind_name;
+    std::replace(config.name.begin(), config.name.end(), ' ', '_');  // "tokenizer train" -> tokenizer_train
     config.tasks = pipeline.tasks;
     std::vector<std::string> known = {"stage", "name", "in", "tasks"};
     for (const auto& spec : config.spec->options) known.push_back(spec.key);

@@ -266,6 +266,16 @@ void merge_shard_outputs(const StagePlan& plan) {
   merged.save(out);
 }
 
+// A Slurm submission writes the stage's `started` file before its inputs exist ("pending"); the
+// first task that runs fills in the input digest, so a later rerun keeps the finished tasks.
+void record_inputs_known(const StagePlan& plan) {
+  const auto file = plan.stage_dir / "started";
+  if (!std::filesystem::exists(file)) return;
+  const std::string text = read_small_file(file);
+  if (text != plan.fingerprint + " pending\n") return;
+  write_file_atomically(file, plan.fingerprint + " " + detail::input_identity(plan.upstream, plan.external).digest + "\n");
+}
+
 }  // namespace
 
 int run_stage_task(const std::filesystem::path& plan_file, int task) {
@@ -280,6 +290,7 @@ int run_stage_task(const std::filesystem::path& plan_file, int task) {
                   "', which has not finished (" + (std::filesystem::path(dir) / "stage.json").string() + " is missing)");
     }
   }
+  record_inputs_known(plan);
   const auto started = std::chrono::steady_clock::now();
   std::filesystem::create_directories(plan.stage_dir / "logs");
   std::filesystem::create_directories(plan.stage_dir / "tasks");
@@ -338,6 +349,7 @@ int merge_stage(const std::filesystem::path& plan_file) {
     }
     markers.push_back(read_marker(plan.task_marker(task)));
   }
+  record_inputs_known(plan);
   if (plan.split != "none") merge_shard_outputs(plan);
 
   Tree summary;
