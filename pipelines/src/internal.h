@@ -30,7 +30,7 @@ struct StagePlan {
   std::filesystem::path input_dir;   // what a shards split reads; empty otherwise
   std::string input_label;           // upstream stage name or external path
   std::vector<std::string> upstream; // stage dirs whose records are inputs
-  std::vector<std::string> external; // external input paths
+  std::vector<std::string> external; // external input paths ("git:PATH" for a repository)
   std::string resume_flag;
   bool json_summary = false;
   std::vector<std::vector<Command>> commands;  // per task

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 #include "internal.h"
@@ -54,6 +55,27 @@ void walk(const std::filesystem::path& root, const std::filesystem::path& dir, s
       files.push_back(std::move(file));
     }
   }
+}
+
+// A git repository (work tree or bare) is identified by the commit of HEAD: ingest reads that
+// tree, not the files around it (a work tree may hold build outputs that change all the time).
+std::optional<std::string> git_head(const std::string& path) {
+  const std::filesystem::path dir(path);
+  std::error_code error;
+  const bool work_tree = std::filesystem::exists(dir / ".git", error);
+  const bool bare = std::filesystem::exists(dir / "HEAD", error) && std::filesystem::is_directory(dir / "objects", error);
+  if (!work_tree && !bare) return std::nullopt;
+  const std::string command = "git -C '" + path + "' rev-parse -q --verify HEAD 2>/dev/null";
+  if (path.find('\'') != std::string::npos) return std::nullopt;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return std::nullopt;
+  char buffer[128] = {};
+  const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, pipe);
+  ::pclose(pipe);
+  std::string head(buffer, n);
+  while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.pop_back();
+  if (head.empty()) return std::nullopt;
+  return head;
 }
 
 }  // namespace
@@ -207,7 +229,14 @@ InputIdentity input_identity(const std::vector<std::string>& upstream_dirs, cons
     basis += "stage " + std::filesystem::path(dir).filename().string() + " " + digest + "\n";
     json.begin_object().field("stage", std::filesystem::path(dir).filename().string()).field("digest", digest).end_object();
   }
-  for (const auto& path : external) {
+  for (const auto& entry : external) {
+    const bool repository = entry.rfind("git:", 0) == 0;
+    const std::string path = repository ? entry.substr(4) : entry;
+    if (const auto head = repository ? git_head(path) : std::nullopt) {
+      basis += "git " + path + " " + *head + "\n";
+      json.begin_object().field("path", path).field("git_head", *head).end_object();
+      continue;
+    }
     // Outside inputs are identified by their listing (names, sizes, modification times), which
     // is cheap for large documentation trees; the run records it beside the stage.
     std::uint64_t files = 0, bytes = 0;

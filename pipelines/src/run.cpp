@@ -107,7 +107,8 @@ StagePlan make_plan(const Pipeline& pipeline, const StageConfig& stage, const st
   for (const auto& value : stage.options) {
     if (value.spec->type == ValueType::kPath || value.spec->type == ValueType::kPathList) {
       for (const auto& item : value.items) {
-        if (!looks_like_url(item)) plan.external.push_back(item);
+        // Repositories are identified by their HEAD commit (what ingest reads), not by a walk.
+        if (!looks_like_url(item)) plan.external.push_back(value.spec->key == "sources" ? "git:" + item : item);
       }
     }
   }

@@ -239,3 +239,18 @@ TEST(Run, KilledAtRandomMomentsAndResumedEndsByteIdentical) {
     EXPECT_EQ(run_outputs(run_dir), expected) << "attempt " << attempt;
   }
 }
+
+TEST(Run, AChangedOutsideInputRedoesTheStagesThatReadIt) {
+  Fixture f(3, 100, 1);
+  ASSERT_EQ(f.run().exit_code, 0);
+  write_corpus(f.dir / "more", 1, 10);
+  std::filesystem::copy_file(f.dir / "more" / "input-0.jsonl", f.dir / "in" / "input-9.jsonl");
+  const auto dry = f.run({"--dry-run"});
+  EXPECT_NE(dry.out.find("1. raw (convert), 1 task, fingerprint"), std::string::npos);
+  EXPECT_NE(dry.out.find("will run: its input changed"), std::string::npos) << dry.out;
+  const auto result = f.run({"--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(status_of(result.out, "raw"), "ran");
+  EXPECT_EQ(status_of(result.out, "python"), "ran");
+  EXPECT_TRUE(std::filesystem::exists(f.run_dir / "stages" / "raw" / "out" / shard_name(3)));
+}
