@@ -15,6 +15,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "internal.h"
@@ -386,6 +387,21 @@ int run_pipeline(Pipeline pipeline, const RunOptions& options) {
     }
   }
 
+  // A Slurm submission outlives the `sluice run` that made it: never submit a second set of jobs
+  // for this directory while the first is still queued or running.
+  if (options.executor == "slurm" && std::filesystem::exists(run_dir / "slurm-jobs")) {
+    std::vector<std::string> earlier;
+    std::istringstream words(detail::read_text_file(run_dir / "slurm-jobs"));
+    for (std::string job; words >> job;) earlier.push_back(job);
+    const auto alive = detail::jobs_in_queue(earlier);
+    if (!alive.empty()) {
+      std::string list;
+      for (const auto& job : alive) list += (list.empty() ? "" : " ") + job;
+      throw Error("Slurm jobs " + list + " of an earlier 'sluice run' on " + run_dir.string() +
+                  " are still queued or running; wait for them (squeue -j " + alive.front() + ") or cancel them (scancel " + list + ")");
+    }
+  }
+
   struct Outcome {
     std::string status;
     double seconds = 0;
@@ -443,6 +459,9 @@ int run_pipeline(Pipeline pipeline, const RunOptions& options) {
       }
       detail::SlurmSubmission submission{&plan, plan_file, missing, stage.spec->training};
       slurm_job_of[plan.name] = detail::submit_stage(pipeline.slurm, submission, after, slurm_jobs);
+      std::string submitted;
+      for (const auto& job : slurm_jobs) submitted += (submitted.empty() ? "" : " ") + job;
+      write_file_atomically(run_dir / "slurm-jobs", submitted + "\n");
       std::fprintf(stderr, "sluice run: %s: submitted (job %s)\n", plan.name.c_str(), slurm_job_of[plan.name].c_str());
       outcomes[i].status = "submitted";
       continue;
@@ -490,7 +509,6 @@ int run_pipeline(Pipeline pipeline, const RunOptions& options) {
   if (options.executor == "slurm" && !slurm_jobs.empty()) {
     std::string list;
     for (const auto& job : slurm_jobs) list += (list.empty() ? "" : " ") + job;
-    write_file_atomically(run_dir / "slurm-jobs", list + "\n");
     std::fprintf(stderr, "sluice run: waiting for Slurm jobs %s\n", list.c_str());
     while (!detail::jobs_in_queue(slurm_jobs).empty()) std::this_thread::sleep_for(std::chrono::seconds(1));
     for (std::size_t i = 0; i < plans.size() && static_cast<int>(i) <= to; ++i) {

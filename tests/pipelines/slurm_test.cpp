@@ -86,6 +86,18 @@ TEST(Slurm, ArrayJobsGiveTheSameOutputsAsTheLocalExecutorAndRerunOnlyMissingTask
   EXPECT_EQ(count_files(code / "logs", "slurm-"), logs_before + 2) << "one array task and one merge";
   EXPECT_EQ(run_outputs(slurm_dir), expected);
 
+  // While jobs of an earlier submission are still in the queue, a new run does not submit more.
+  const auto sleeper = run("/usr/bin/sbatch", {"--parsable", "--wrap", "sleep 60", "--output=/dev/null"}, {cluster.env()});
+  ASSERT_EQ(sleeper.exit_code, 0) << sleeper.err;
+  std::string job = sleeper.out.substr(0, sleeper.out.find_first_of(";\n"));
+  write_text(slurm_dir / "slurm-jobs", job + "\n");
+  std::filesystem::remove(code / "stage.json");
+  const auto refused = run_sluice({"run", (dir / "pipeline.yaml").string(), "--run-dir", slurm_dir.string(), "--executor", "slurm"},
+                                  {cluster.env()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("Slurm jobs " + job + " of an earlier 'sluice run'"), std::string::npos) << refused.err;
+  run("/usr/bin/scancel", {job}, {cluster.env()});
+
   // A task that fails leaves the stage unfinished and the run says where the logs are.
   write_text(dir / "broken.yaml", three_stage_pipeline(dir / "in", 2) + "  - stage: select\n    name: broken\n    where: [no-equals-sign]\n");
   const auto failed = run_sluice({"run", (dir / "broken.yaml").string(), "--run-dir", (dir / "broken").string(), "--executor", "slurm"},
