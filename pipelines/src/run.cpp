@@ -145,6 +145,8 @@ StagePlan make_plan(const Pipeline& pipeline, const StageConfig& stage, const st
       const OptionSpec& option = *value.spec;
       if (&value == per_item) continue;
       if (spec.split == Split::kSources && (option.key == "sources" || option.key == "docs")) continue;
+      // A list file of repositories is not split: task 0 reads it, so nothing is ingested twice.
+      if (spec.split == Split::kSources && option.key == "repos" && task != 0) continue;
       switch (option.type) {
         case ValueType::kBool:
           if (value.items.front() == "true") base.push_back(option.flag);
@@ -184,6 +186,12 @@ StagePlan make_plan(const Pipeline& pipeline, const StageConfig& stage, const st
     }
     if (spec.json_summary) base.push_back("--json");
     std::vector<Command> commands;
+    const bool has_sources = std::any_of(base.begin(), base.end(), [](const std::string& arg) { return arg == "--repos" || arg == "--docs"; }) ||
+                             !positional.empty();
+    if (spec.split == Split::kSources && !has_sources) {
+      plan.commands.push_back(std::move(commands));  // more tasks than sources: this one has nothing to do
+      continue;
+    }
     if (per_item) {
       for (const auto& item : per_item->items) {
         Command command;
@@ -328,10 +336,14 @@ int run_pipeline(Pipeline pipeline, const RunOptions& options) {
   };
 
   if (options.dry_run) {
-    JsonWriter json(true);
+    JsonWriter json;
+    // --json: the plan as JSON only; otherwise the plan as text.
+    auto print = [&](const char* format, auto... args) {
+      if (!options.json) std::printf(format, args...);
+    };
     json.begin_object().field("pipeline", pipeline.file.string()).field("run_dir", run_dir.string());
     json.field("executor", options.executor).key("stages").begin_array();
-    std::printf("pipeline %s\nrun directory %s, executor %s\n", pipeline.file.c_str(), run_dir.c_str(), options.executor.c_str());
+    print("pipeline %s\nrun directory %s, executor %s\n", pipeline.file.c_str(), run_dir.c_str(), options.executor.c_str());
     for (std::size_t i = 0; i < plans.size(); ++i) {
       const StagePlan& plan = plans[i];
       const StageConfig& stage = pipeline.stages[i];
@@ -342,14 +354,14 @@ int run_pipeline(Pipeline pipeline, const RunOptions& options) {
       std::string status = state.done ? "done" : !in_range ? "not in --to range" : "will run: " + state.reason;
       if (state.finished_tasks && !state.done) status += " (" + std::to_string(state.finished_tasks) + " of " + std::to_string(plan.tasks) + " tasks finished)";
       if (!available && !state.done) status += "; this build has no 'sluice " + stage.spec->command.front() + "'";
-      std::printf("\n%zu. %s (%s), %d task%s, fingerprint %s: %s\n", i + 1, plan.name.c_str(), plan.stage.c_str(), plan.tasks,
+      print("\n%zu. %s (%s), %d task%s, fingerprint %s: %s\n", i + 1, plan.name.c_str(), plan.stage.c_str(), plan.tasks,
                   plan.tasks == 1 ? "" : "s", short_hash(plan.fingerprint).c_str(), status.c_str());
-      std::printf("   config %s\n", plan.config_json.c_str());
+      print("   config %s\n", plan.config_json.c_str());
       for (const auto& task : plan.commands) {
         for (const auto& command : task) {
           std::string line = "   $ sluice";
           for (const auto& arg : command.argv) line += " " + arg;
-          std::printf("%s\n", line.c_str());
+          print("%s\n", line.c_str());
         }
       }
       json.begin_object().field("name", plan.name).field("stage", plan.stage).field("tasks", plan.tasks);

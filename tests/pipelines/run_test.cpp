@@ -254,3 +254,19 @@ TEST(Run, AChangedOutsideInputRedoesTheStagesThatReadIt) {
   EXPECT_EQ(status_of(result.out, "python"), "ran");
   EXPECT_TRUE(std::filesystem::exists(f.run_dir / "stages" / "raw" / "out" / shard_name(3)));
 }
+
+TEST(Run, IngestSourcesAreDealtRoundRobinToTheTasks) {
+  TempDir dir;
+  write_text(dir / "pipeline.yaml",
+             "tasks: 3\nstages:\n  - stage: ingest\n    sources: [./a, https://example.org/b.git]\n    repos: ./list.txt\n"
+             "    docs: [./manual]\n    max_bytes: 1000\n");
+  const auto dry = run_sluice({"run", (dir / "pipeline.yaml").string(), "--dry-run", "--json"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  const std::string a = (dir / "a").string(), list = (dir / "list.txt").string(), manual = (dir / "manual").string();
+  // Task 0: source 0 and the list file; task 1: source 1; task 2: the documentation.
+  EXPECT_NE(dry.out.find("\"--repos\",\"" + list + "\",\"--max-bytes\",\"1000\",\"--json\",\"" + a + "\"]"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("\"--max-bytes\",\"1000\",\"--json\",\"https://example.org/b.git\"]"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("\"--max-bytes\",\"1000\",\"--docs\",\"" + manual + "\",\"--json\"]"), std::string::npos) << dry.out;
+  const auto first_repos = dry.out.find("\"--repos\"");
+  EXPECT_EQ(dry.out.find("\"--repos\"", first_repos + 1), std::string::npos) << "the list file goes to one task only";
+}
