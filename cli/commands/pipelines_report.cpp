@@ -14,7 +14,7 @@ const bool registered = register_command({
       auto run_dir = std::make_shared<std::string>();
       auto out = std::make_shared<std::string>();
       auto json = std::make_shared<bool>(false);
-      app.description(
+      app.footer(
           "Draw what RUN_DIR holds as inline SVG charts in one HTML file that makes no network\n"
           "request: the funnel per stage (documents kept and removed by reason), languages,\n"
           "licenses, duplicate cluster sizes, tokens per shard, training and validation loss\n"

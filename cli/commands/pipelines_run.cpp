@@ -29,7 +29,7 @@ const bool registered_run = register_command({
     [](CLI::App& app) -> RunFunction {
       auto options = std::make_shared<pipelines::RunOptions>();
       auto file = std::make_shared<std::string>();
-      app.description(
+      app.footer(
           "Run the stages of PIPELINE.yaml in order, each as a child process 'sluice STAGE ...'.\n"
           "The run directory records, per stage, the exact options, the tool version and the\n"
           "inputs it read; a second run redoes only what is not done: a stage whose options\n"

@@ -54,7 +54,7 @@ const bool registered = register_command({
     "select", "Keep documents matching KEY=VALUE terms, optionally a seeded sample", 103,
     [](CLI::App& app) -> RunFunction {
       auto options = std::make_shared<SelectOptions>();
-      app.description(
+      app.footer(
           "Keep the documents that match every --where KEY=VALUE term (KEY is id, source or a\n"
           "metadata key such as lang or license), and of those a --sample fraction chosen by a\n"
           "hash of the id and --seed. The others go to OUT/rejected/ with metadata.rejected_by\n"
