@@ -91,7 +91,7 @@ const bool registered_eval = register_command({
       auto o = std::make_shared<EvalOptions>();
       auto json = std::make_shared<bool>(false);
       app.add_option("--ckpt", o->checkpoint, "Checkpoint directory")->required();
-      app.add_option("--data", o->data, "Directory of token shards (every shard is evaluated)")->required();
+      app.add_option("--data", o->data, "Directory of token shards (its validation shards - DIR/val/ or *val* files - when it has them, else every shard)")->required();
       app.add_option("--tokenizer", o->tokenizer, "tokenizer.json for bits per byte (default: DATA/ or CKPT/ tokenizer.json)");
       app.add_option("--seq-len", o->seq_len, "Tokens per window (default: n_positions)");
       app.add_option("--batch-size", o->batch_size, "Windows per batch")->default_val(o->batch_size);

@@ -18,8 +18,10 @@ EvalResult evaluate(const EvalOptions& o) {
   model->eval();
   const std::int64_t seq_len = o.seq_len > 0 ? o.seq_len : model->config().n_positions;
   if (seq_len > model->config().n_positions) throw Error("--seq-len exceeds the model's n_positions");
-  auto files = list_token_files(o.data, false);
-  for (auto& f : list_token_files(o.data, true)) files.push_back(f);
+  // Held-out loss is what eval is for: where DIR has validation shards (`sluice tokenize` writes
+  // DIR/val/), only those are read; otherwise every shard of DIR is.
+  auto files = list_token_files(o.data, true);
+  if (files.empty()) files = list_token_files(o.data, false);
   if (files.empty()) throw Error(o.data.string() + ": no token shards (*.tok or llm.c *.bin)");
   const WindowLoader loader(files, seq_len, 0, false);
   if (loader.num_windows() == 0) throw Error(o.data.string() + ": fewer than seq_len + 1 tokens; pass a smaller --seq-len");

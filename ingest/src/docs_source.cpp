@@ -11,6 +11,7 @@
 #include "file_document.h"
 #include "git_handles.h"
 #include "sluice/core/error.h"
+#include "sluice/core/io.h"
 #include "sluice/core/parallel.h"
 
 namespace sluice::ingest {
@@ -127,15 +128,14 @@ void read_archive(const std::filesystem::path& file, const std::string& prefix, 
   }
 }
 
-// The content of one gzip-compressed file.
+// The content of one gzip-compressed file (core's reader: multi-member, truncation detected, and
+// an empty member is empty content - man pages of 20 bytes exist).
 std::string gunzip(const std::filesystem::path& file) {
-  ArchivePtr a(archive_read_new(), archive_read_free);
-  archive_read_support_filter_all(a.get());
-  archive_read_support_format_raw(a.get());
-  if (archive_read_open_filename(a.get(), file.c_str(), 64 * 1024) != ARCHIVE_OK) archive_fail(a.get(), file.string());
-  archive_entry* entry = nullptr;
-  if (archive_read_next_header(a.get(), &entry) != ARCHIVE_OK) archive_fail(a.get(), file.string());
-  return read_entry(a.get(), file.string());
+  const auto source = open_source(file);
+  std::string data;
+  char buffer[64 * 1024];
+  while (const std::size_t got = source->read(buffer, sizeof buffer)) data.append(buffer, got);
+  return data;
 }
 
 std::string read_whole(const std::filesystem::path& file) {
@@ -206,7 +206,14 @@ void read_docs(const std::filesystem::path& input, ShardPool& shards, unsigned t
   parallel_for((files.size() + chunk - 1) / chunk, threads == 0 ? default_threads() : threads, [&](std::size_t c) {
     DocsReader reader(facts.input, shards, max_bytes, progress);
     for (std::size_t i = c * chunk; i < std::min(files.size(), (c + 1) * chunk); ++i) {
-      read_file(files[i], std::filesystem::relative(files[i], input).generic_string(), reader);
+      // One damaged file must not cost the rest of a documentation tree: it is skipped and counted.
+      try {
+        read_file(files[i], std::filesystem::relative(files[i], input).generic_string(), reader);
+      } catch (const Error& error) {
+        reader.skip(SkipReason::kUnreadable);
+        std::lock_guard lock(mutex);
+        if (facts.unreadable_examples.size() < 10) facts.unreadable_examples.push_back(error.what());
+      }
     }
     std::lock_guard lock(mutex);
     merge(facts, reader.tally);

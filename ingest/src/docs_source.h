@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "shard_pool.h"
 #include "skip_rules.h"
@@ -18,6 +19,7 @@ struct DocsFacts {
   std::uint64_t documents = 0;
   std::uint64_t text_bytes = 0;
   SkipCounts skipped{};
+  std::vector<std::string> unreadable_examples;  // the first errors of files skipped as unreadable
 };
 
 // Throws Error for an input that cannot be read at all (missing, corrupt archive).

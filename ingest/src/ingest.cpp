@@ -2,6 +2,7 @@
 // documentation inputs; shards, repos.jsonl.zst and the manifest at the end.
 #include "sluice/ingest/ingest.h"
 
+#include <cstdio>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -167,6 +168,9 @@ IngestReport run_ingest(const IngestOptions& options) {
       read_docs(input, shards, threads, options.max_bytes, progress_ptr, docs);
     } catch (const Error& error) {
       report.failures.push_back({input.string(), error.what()});
+    }
+    for (const auto& example : docs.unreadable_examples) {
+      std::fprintf(stderr, "sluice ingest: skipped an unreadable file: %s\n", example.c_str());
     }
     report.files += docs.files;
     report.documents += docs.documents;

@@ -36,6 +36,7 @@ std::string_view skip_reason_name(SkipReason reason) {
     case SkipReason::kSubmodule: return "submodule";
     case SkipReason::kNotUtf8: return "not_utf8";
     case SkipReason::kNotDocs: return "not_docs";
+    case SkipReason::kUnreadable: return "unreadable";
   }
   return "unknown";
 }

@@ -10,11 +10,12 @@ namespace sluice::ingest {
 enum class SkipReason : std::uint8_t {
   kBinary, kTooLarge, kVendored, kGenerated, kSymlink, kSubmodule, kNotUtf8,
   kNotDocs,  // a file in a --docs input that is not documentation (stylesheets, scripts)
+  kUnreadable,  // a file of a --docs directory that cannot be read or decompressed
 };
-inline constexpr std::size_t kSkipReasonCount = 8;
+inline constexpr std::size_t kSkipReasonCount = 9;
 using SkipCounts = std::array<std::uint64_t, kSkipReasonCount>;
 
-// "binary", "too_large", "vendored", "generated", "symlink", "submodule", "not_utf8", "not_docs".
+// "binary", "too_large", "vendored", "generated", "symlink", "submodule", "not_utf8", "not_docs", "unreadable".
 std::string_view skip_reason_name(SkipReason reason);
 
 // git's own test: a NUL byte in the first 8000 bytes (UTF-16 text is told apart by its BOM first).

@@ -134,3 +134,23 @@ TEST(IngestDocs, BrokenArchiveAndMissingInputFailAlone) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found.begin()->first, "ok.md");
 }
+
+// A damaged file inside a documentation tree is skipped and counted; the rest of the tree is read.
+// (An empty gzip member is valid: Debian ships 20-byte man pages.)
+TEST(IngestDocs, ADamagedFileInADirectoryIsSkippedNotFatal) {
+  sluice::test::TempDir dir;
+  std::filesystem::create_directories(dir / "docs");
+  sluice::test::write_text(dir / "docs" / "guide.md", "# Guide\n\nHow to use the tool.\n");
+  sluice::test::write_gzip(dir / "docs" / "empty.1.gz", "");
+  const std::string gz = [&] {
+    sluice::test::write_gzip(dir / "whole.gz", ".TH TOOL 1\n.SH NAME\ntool \\- does things\n" + std::string(5000, 'x'));
+    return sluice::test::read_text(dir / "whole.gz");
+  }();
+  sluice::test::write_text(dir / "docs" / "cut.1.gz", gz.substr(0, gz.size() / 2));
+  const auto result = sluice::test::run_sluice({"ingest", "--out", (dir / "out").string(), "--docs", (dir / "docs").string(), "--json"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("\"unreadable\": 1"), std::string::npos) << result.out;
+  EXPECT_NE(result.err.find("cut.1.gz"), std::string::npos) << result.err;
+  const auto docs = sluice::test::read_documents(dir / "out" / "part-00000.jsonl.zst");
+  EXPECT_FALSE(docs.empty());
+}
