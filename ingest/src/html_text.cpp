@@ -6,6 +6,7 @@
 #include <string>
 
 #include "markup_text.h"
+#include "sluice/core/text.h"
 
 namespace sluice::ingest {
 namespace {
@@ -14,25 +15,6 @@ std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-void append_code_point(std::string& out, std::uint32_t code) {
-  if (code == 0 || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) code = 0xFFFD;
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
 }
 
 struct Entity {
@@ -65,12 +47,12 @@ std::size_t decode_entity(std::string_view html, std::size_t i, std::string& out
       code = code * (hex ? 16 : 10) + digit;
       if (code > 0x10FFFF) return 0;
     }
-    append_code_point(out, code);
+    append_utf8(out, code == 0 ? 0xFFFD : static_cast<char32_t>(code));  // HTML: &#0; is U+FFFD
     return semi - i + 1;
   }
   for (const auto& entity : kEntities) {
     if (body == entity.name) {
-      append_code_point(out, entity.code);
+      append_utf8(out, static_cast<char32_t>(entity.code));
       return semi - i + 1;
     }
   }
