@@ -11,12 +11,6 @@
 namespace sluice::ingest {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 struct Entity {
   std::string_view name;
   std::uint32_t code;
@@ -100,7 +94,7 @@ std::string html_to_text(std::string_view html) {
   int pre = 0;
   // The page title leads the text, although it sits in <head>, which is dropped.
   std::string title;
-  const std::string head = lower(html.substr(0, std::min<std::size_t>(html.size(), 64 * 1024)));
+  const std::string head = ascii_lower(html.substr(0, std::min<std::size_t>(html.size(), 64 * 1024)));
   if (const auto open = head.find("<title"); open != std::string::npos) {
     const auto start = head.find('>', open);
     const auto end = head.find("</title", open);
@@ -121,7 +115,7 @@ std::string html_to_text(std::string_view html) {
       if (closing) inside.remove_prefix(1);
       std::size_t name_end = 0;
       while (name_end < inside.size() && (std::isalnum(static_cast<unsigned char>(inside[name_end])) != 0)) ++name_end;
-      const std::string tag = lower(inside.substr(0, name_end));
+      const std::string tag = ascii_lower(inside.substr(0, name_end));
       i = close + 1;
       if (!closing && is_hidden(tag) && !inside.ends_with('/')) {
         // Skip to the matching close tag (case-insensitive).
@@ -130,7 +124,7 @@ std::string html_to_text(std::string_view html) {
         while (k < html.size()) {
           k = html.find("</", k);
           if (k == std::string_view::npos) break;
-          if (lower(html.substr(k, end_tag.size())) == end_tag) break;
+          if (ascii_lower(html.substr(k, end_tag.size())) == end_tag) break;
           k += 2;
         }
         if (k == std::string_view::npos) {

@@ -91,15 +91,7 @@ GitDaemon::GitDaemon(const std::filesystem::path& root) {
   port_ = free_port();
   std::vector<std::string> args = {"/usr/bin/git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1",
                                    "--port=" + std::to_string(port_), "--base-path=" + root.string(), root.string()};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  if (::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) throw std::runtime_error("cannot start git daemon");
-  posix_spawn_file_actions_destroy(&actions);
+  pid_ = spawn_quiet(args);
   for (int i = 0; i < 200 && !accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   if (!accepts(port_)) throw std::runtime_error("git daemon did not start on port " + std::to_string(port_));
 }

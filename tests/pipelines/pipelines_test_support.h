@@ -20,7 +20,6 @@ std::string three_stage_pipeline(const std::filesystem::path& input, int tasks, 
 std::vector<std::pair<std::string, std::string>> run_outputs(const std::filesystem::path& run_dir);
 
 // Starts `binary args...` with stdout and stderr to /dev/null and returns its pid.
-pid_t spawn_quiet(const std::vector<std::string>& args);
 int wait_exit(pid_t pid);
 
 }  // namespace sluice::test

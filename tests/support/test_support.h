@@ -1,5 +1,7 @@
 #pragma once
 // Helpers shared by the tests: scratch directories, running the sluice binary, writing inputs.
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,6 +33,10 @@ struct RunResult {
 // Runs `binary args...` with extra environment entries ("NAME=value"); stdin is /dev/null.
 RunResult run(const std::string& binary, const std::vector<std::string>& args,
               const std::vector<std::string>& env = {});
+// Starts `args` (args[0] is the program) in the background with stdin, stdout and stderr on
+// /dev/null, for tests that kill or outlive it; throws when it cannot start.
+pid_t spawn_quiet(const std::vector<std::string>& args);
+
 RunResult run_sluice(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
 void write_text(const std::filesystem::path& path, const std::string& text);
