@@ -4,10 +4,15 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+// XXH3 compiled here, inline, with the project's instruction set (AVX2 where available): the
+// shared libxxhash is built for baseline SSE2, and checksums are a tenth of reading time.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
+#include <bit>
+#include <new>
 #include <cerrno>
 #include <cstring>
 
@@ -25,6 +30,12 @@ constexpr std::size_t kFooterBytes = 64;
 constexpr std::size_t kFrameEntryBytes = 24;
 constexpr std::size_t kMaxHashBytes = 64;
 constexpr std::uint32_t kFlagBytePlanes = 1;
+// Caps that keep a damaged or hostile header from asking for a huge allocation: a frame holds at
+// most 16 Mi tokens (64 MiB decoded), and zstd cannot expand data more than 32768-fold (one
+// 4-byte RLE block per 128 KiB block), so a frame claiming more than that from its compressed
+// size is refused when the shard is opened.
+constexpr std::uint32_t kMaxFrameTokens = 1u << 24;
+constexpr std::uint64_t kMaxZstdExpansion = 32768;
 
 void put32(unsigned char* p, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
@@ -62,31 +73,56 @@ void encode_frame(const std::uint32_t* tokens, std::size_t count, std::uint32_t 
   }
 }
 
-void decode_frame(const unsigned char* raw, std::size_t count, std::uint32_t width, bool planes, std::uint32_t* out) {
+// Turns frame content back into ids and returns the largest id, so the vocab check costs one
+// comparison per frame. The loops are plain enough for the compiler to vectorise.
+std::uint32_t decode_frame(const unsigned char* __restrict raw, std::size_t count, std::uint32_t width, bool planes,
+                           std::uint32_t* __restrict out) {
+  std::uint32_t largest = 0;
   if (planes) {
-    if (width == 2) {
-      const unsigned char* lo = raw;
-      const unsigned char* hi = raw + count;
-      for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<std::uint32_t>(lo[i]) | (static_cast<std::uint32_t>(hi[i]) << 8);
-    } else {
-      for (std::size_t i = 0; i < count; ++i) {
-        out[i] = static_cast<std::uint32_t>(raw[i]) | (static_cast<std::uint32_t>(raw[count + i]) << 8) |
-                 (static_cast<std::uint32_t>(raw[2 * count + i]) << 16) |
-                 (static_cast<std::uint32_t>(raw[3 * count + i]) << 24);
-      }
-    }
-  } else if (width == 2) {
     for (std::size_t i = 0; i < count; ++i) {
-      out[i] = static_cast<std::uint32_t>(raw[2 * i]) | (static_cast<std::uint32_t>(raw[2 * i + 1]) << 8);
+      std::uint32_t id = 0;
+      for (std::uint32_t b = 0; b < width; ++b) id |= static_cast<std::uint32_t>(raw[b * count + i]) << (8 * b);
+      out[i] = id;
+      largest = std::max(largest, id);
+    }
+  } else if (width == 2 && std::endian::native == std::endian::little) {
+    for (std::size_t i = 0; i < count; ++i) {
+      std::uint16_t id;
+      std::memcpy(&id, raw + 2 * i, 2);
+      out[i] = id;
+      largest = std::max<std::uint32_t>(largest, id);
     }
   } else {
     for (std::size_t i = 0; i < count; ++i) {
-      const unsigned char* p = raw + 4 * i;
-      out[i] = static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
-               (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+      std::uint32_t id = 0;
+      for (std::uint32_t b = 0; b < width; ++b) id |= static_cast<std::uint32_t>(raw[width * i + b]) << (8 * b);
+      out[i] = id;
+      largest = std::max(largest, id);
     }
   }
+  return largest;
 }
+
+std::uint32_t largest_of(const std::uint32_t* tokens, std::size_t count) {
+  std::uint32_t largest = 0;
+  for (std::size_t i = 0; i < count; ++i) largest = std::max(largest, tokens[i]);
+  return largest;
+}
+
+// What decoding a frame needs, kept from frame to frame: a zstd context (set up once, not per
+// frame as ZSTD_decompress does) and the compressed and decompressed buffers, which stay
+// allocated, so a sequential read takes no page faults for fresh buffers on every frame.
+struct FrameDecoder {
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  std::vector<unsigned char> packed;
+  std::vector<unsigned char> raw;
+  FrameDecoder() {
+    if (dctx == nullptr) throw std::bad_alloc();
+  }
+  ~FrameDecoder() { ZSTD_freeDCtx(dctx); }
+  FrameDecoder(const FrameDecoder&) = delete;
+  FrameDecoder& operator=(const FrameDecoder&) = delete;
+};
 
 }  // namespace
 
@@ -115,7 +151,10 @@ struct TokenShardWriter::Impl {
         width(vocab <= 65536 ? 2 : 4) {
     if (vocab == 0) fail_at(path_text, 0, "vocab size 0: a token shard needs the tokenizer's vocab size");
     if (tokenizer_hash.size() > kMaxHashBytes) fail_at(path_text, 0, "tokenizer hash longer than 64 bytes");
-    if (options.frame_tokens == 0) fail_at(path_text, 0, "frame size 0 tokens");
+    if (options.frame_tokens == 0 || options.frame_tokens > kMaxFrameTokens) {
+      fail_at(path_text, 0, "frame size " + std::to_string(options.frame_tokens) + " tokens (use 1 to " +
+                                std::to_string(kMaxFrameTokens) + ")");
+    }
     cctx = ZSTD_createCCtx();
     unsigned char header[kHeaderBytes] = {};
     std::memcpy(header, kMagic, 8);
@@ -230,6 +269,8 @@ struct TokenShardReader::Impl {
   // A few recently decoded frames: sequential readers of small ranges decode each frame once.
   mutable std::mutex cache_mutex;
   mutable std::vector<std::pair<std::size_t, std::shared_ptr<const std::vector<std::uint32_t>>>> cache;
+  mutable std::mutex decoders_mutex;
+  mutable std::vector<std::unique_ptr<FrameDecoder>> idle_decoders;
 
   ~Impl() {
     if (fd >= 0) ::close(fd);
@@ -237,6 +278,9 @@ struct TokenShardReader::Impl {
 
   [[noreturn]] void bad(const std::string& what) const {
     fail_at(path_text, 0, "not a valid token shard: " + what + " (rewrite it with `sluice tokenize`)");
+  }
+  [[noreturn]] void bad_frame(std::size_t index, const std::string& what) const {
+    bad("frame " + std::to_string(index) + " at byte " + std::to_string(frames[index].offset) + ": " + what);
   }
 
   void read_at(std::uint64_t offset, void* buffer, std::size_t count) const {
@@ -254,29 +298,60 @@ struct TokenShardReader::Impl {
     }
   }
 
-  std::shared_ptr<const std::vector<std::uint32_t>> frame(std::size_t index) const {
+  // A decoder for the duration of one call; it goes back to the idle list afterwards (a decoder
+  // of a call that threw is simply freed).
+  struct DecoderLease {
+    const Impl& owner;
+    std::unique_ptr<FrameDecoder> decoder;
+    explicit DecoderLease(const Impl& impl) : owner(impl) {
+      std::lock_guard lock(owner.decoders_mutex);
+      if (!owner.idle_decoders.empty()) {
+        decoder = std::move(owner.idle_decoders.back());
+        owner.idle_decoders.pop_back();
+      }
+      if (!decoder) decoder = std::make_unique<FrameDecoder>();
+    }
+    ~DecoderLease() {
+      std::lock_guard lock(owner.decoders_mutex);
+      owner.idle_decoders.push_back(std::move(decoder));
+    }
+    DecoderLease(const DecoderLease&) = delete;
+    DecoderLease& operator=(const DecoderLease&) = delete;
+  };
+
+  // Decodes frame `index` into out[0, tokens) and checks it: zstd succeeds, the size, the
+  // checksum, every id < vocab size. Plain uint32 ids decompress straight into `out`; other
+  // layouts go through the decoder's buffer, which stays warm in cache from frame to frame.
+  void decode(std::size_t index, std::uint32_t* out, FrameDecoder& decoder) const {
+    const FrameInfo& f = frames[index];
+    decoder.packed.resize(f.compressed);
+    read_at(f.offset, decoder.packed.data(), f.compressed);
+    const std::size_t expected = static_cast<std::size_t>(f.tokens) * width;
+    const bool direct = !planes && width == 4 && std::endian::native == std::endian::little;
+    if (!direct) decoder.raw.resize(expected);
+    unsigned char* content = direct ? reinterpret_cast<unsigned char*>(out) : decoder.raw.data();
+    const std::size_t got = ZSTD_decompressDCtx(decoder.dctx, content, expected, decoder.packed.data(), f.compressed);
+    if (ZSTD_isError(got)) bad_frame(index, std::string("corrupt zstd data (") + ZSTD_getErrorName(got) + ")");
+    if (got != expected) bad_frame(index, "holds " + std::to_string(got) + " bytes, the index says " + std::to_string(expected));
+    if (hash64(content, expected) != f.checksum) bad_frame(index, "checksum mismatch (the file is damaged)");
+    const std::uint32_t largest = direct ? largest_of(out, f.tokens) : decode_frame(content, f.tokens, width, planes, out);
+    if (largest >= vocab) {
+      const std::uint32_t* first = std::find_if(out, out + f.tokens, [this](std::uint32_t t) { return t >= vocab; });
+      bad_frame(index, "token " + std::to_string(*first) + " >= vocab size " + std::to_string(vocab));
+    }
+  }
+
+  std::shared_ptr<const std::vector<std::uint32_t>> cached_frame(std::size_t index) const {
     {
       std::lock_guard lock(cache_mutex);
       for (const auto& entry : cache) {
         if (entry.first == index) return entry.second;
       }
     }
-    const FrameInfo& f = frames[index];
-    std::vector<unsigned char> packed(f.compressed);
-    read_at(f.offset, packed.data(), packed.size());
-    const std::size_t expected = static_cast<std::size_t>(f.tokens) * width;
-    std::vector<unsigned char> raw(expected);
-    const std::size_t got = ZSTD_decompress(raw.data(), raw.size(), packed.data(), packed.size());
-    const std::string where = "frame " + std::to_string(index) + " at byte " + std::to_string(f.offset);
-    if (ZSTD_isError(got)) bad(where + ": corrupt zstd data (" + ZSTD_getErrorName(got) + ")");
-    if (got != expected) bad(where + ": holds " + std::to_string(got) + " bytes, the index says " + std::to_string(expected));
-    if (hash64(raw.data(), raw.size()) != f.checksum) bad(where + ": checksum mismatch (the file is damaged)");
-    auto tokens_out = std::make_shared<std::vector<std::uint32_t>>(f.tokens);
-    decode_frame(raw.data(), f.tokens, width, planes, tokens_out->data());
-    for (std::size_t i = 0; i < tokens_out->size(); ++i) {
-      if ((*tokens_out)[i] >= vocab) {
-        bad(where + ": token " + std::to_string((*tokens_out)[i]) + " >= vocab size " + std::to_string(vocab));
-      }
+    auto tokens_out = std::make_shared<std::vector<std::uint32_t>>(frames[index].tokens);
+    {
+      DecoderLease lease(*this);
+      decode(index, tokens_out->data(), *lease.decoder);
     }
     std::lock_guard lock(cache_mutex);
     if (cache.size() >= 4) cache.erase(cache.begin());
@@ -309,7 +384,8 @@ TokenShardReader::TokenShardReader(const std::filesystem::path& path) : impl_(st
   const std::uint32_t hash_len = get32(header + 28);
   if (s.width != 2 && s.width != 4) s.bad("token width " + std::to_string(s.width) + " (must be 2 or 4)");
   if (s.vocab == 0 || (s.width == 2 && s.vocab > 65536)) s.bad("vocab size does not fit the token width");
-  if (s.frame_tokens == 0 || hash_len > kMaxHashBytes) s.bad("bad header fields");
+  if (s.frame_tokens == 0 || s.frame_tokens > kMaxFrameTokens) s.bad("frame size " + std::to_string(s.frame_tokens) + " tokens");
+  if (hash_len > kMaxHashBytes) s.bad("tokenizer hash of " + std::to_string(hash_len) + " bytes (at most 64)");
   s.tokenizer_hash.assign(reinterpret_cast<const char*>(header + 32), hash_len);
 
   unsigned char footer[kFooterBytes];
@@ -343,6 +419,10 @@ TokenShardReader::TokenShardReader(const std::filesystem::path& path) : impl_(st
     const bool last = i + 1 == num_frames;
     if (f.offset != expect_offset || (!last && f.tokens != s.frame_tokens) || f.tokens == 0 || f.tokens > s.frame_tokens) {
       s.bad("frame table entry " + std::to_string(i) + " is inconsistent");
+    }
+    if (static_cast<std::uint64_t>(f.tokens) * s.width > kMaxZstdExpansion * f.compressed) {
+      s.bad("frame table entry " + std::to_string(i) + " claims " + std::to_string(f.tokens) + " tokens from " +
+            std::to_string(f.compressed) + " compressed bytes");
     }
     expect_offset += f.compressed;
     counted += f.tokens;
@@ -383,22 +463,38 @@ void TokenShardReader::read_tokens(std::uint64_t begin, std::uint64_t end, std::
     fail_at(s.path_text, 0, "token range [" + std::to_string(begin) + ", " + std::to_string(end) + ") outside the shard's " +
                                 std::to_string(s.tokens) + " tokens");
   }
-  out.resize(end - begin);
+  out.clear();
+  std::unique_ptr<Impl::DecoderLease> lease;  // taken at the first whole frame
   std::uint64_t at = begin;
   while (at < end) {
     const std::size_t index = static_cast<std::size_t>(at / s.frame_tokens);
     const std::uint64_t frame_begin = static_cast<std::uint64_t>(index) * s.frame_tokens;
-    const auto tokens = s.frame(index);
-    const std::uint64_t stop = std::min<std::uint64_t>(end, frame_begin + tokens->size());
-    std::copy(tokens->begin() + static_cast<std::ptrdiff_t>(at - frame_begin),
-              tokens->begin() + static_cast<std::ptrdiff_t>(stop - frame_begin),
-              out.begin() + static_cast<std::ptrdiff_t>(at - begin));
+    const std::uint64_t frame_end = frame_begin + s.frames[index].tokens;
+    const std::uint64_t stop = std::min(end, frame_end);
+    // `out` grows frame by frame, so what it holds is backed by frames that decoded: an index
+    // that lies about the token count cannot make it allocate ahead of real data.
+    out.resize(static_cast<std::size_t>(stop - begin));
+    std::uint32_t* target = out.data() + (at - begin);
+    if (at == frame_begin && stop == frame_end) {
+      if (!lease) lease = std::make_unique<Impl::DecoderLease>(s);
+      s.decode(index, target, *lease->decoder);
+    } else {
+      const auto tokens = s.cached_frame(index);
+      std::copy(tokens->begin() + static_cast<std::ptrdiff_t>(at - frame_begin),
+                tokens->begin() + static_cast<std::ptrdiff_t>(stop - frame_begin), target);
+    }
     at = stop;
   }
 }
 
 void TokenShardReader::verify() const {
-  for (std::size_t i = 0; i < impl_->frames.size(); ++i) (void)impl_->frame(i);
+  const Impl& s = *impl_;
+  Impl::DecoderLease lease(s);
+  std::vector<std::uint32_t> tokens;
+  for (std::size_t i = 0; i < s.frames.size(); ++i) {
+    tokens.resize(s.frames[i].tokens);
+    s.decode(i, tokens.data(), *lease.decoder);
+  }
 }
 
 }  // namespace sluice::tokenize
