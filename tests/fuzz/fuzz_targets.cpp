@@ -1,41 +1,16 @@
 #include "fuzz_targets.h"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
+#include "memory_file.h"
 #include "sluice/core/documents.h"
 #include "sluice/core/error.h"
 #include "sluice/core/shard_set.h"
 
 namespace sluice::fuzz {
-namespace {
-
-// The bytes as a file, without touching the disk: a memfd seen through /proc/self/fd.
-class MemoryFile {
- public:
-  MemoryFile(const std::uint8_t* data, std::size_t size) : fd_(::memfd_create("sluice-fuzz", MFD_CLOEXEC)) {
-    std::size_t done = 0;
-    while (fd_ >= 0 && done < size) {
-      const ssize_t wrote = ::write(fd_, data + done, size - done);
-      if (wrote <= 0) break;
-      done += static_cast<std::size_t>(wrote);
-    }
-  }
-  ~MemoryFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  MemoryFile(const MemoryFile&) = delete;
-  MemoryFile& operator=(const MemoryFile&) = delete;
-  std::filesystem::path path() const { return "/proc/self/fd/" + std::to_string(fd_); }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 int document_reader(const std::uint8_t* data, std::size_t size) {
   MemoryFile file(data, size);
