@@ -1,5 +1,6 @@
-// Ids against tiktoken itself (the npm package, run with Node.js at test time) on whole source
-// files of this repository and on fuzzed text: random Unicode and random bytes.
+// Ids against tiktoken itself (the npm package, run with Node.js at test time) for GPT-2, cl100k
+// and o200k on the texts of the shared vectors, whole source files of this repository and fuzzed
+// text: random Unicode, random bytes, and random words in o200k's letter-case classes.
 #include <simdjson.h>
 #include <utf8proc.h>
 
@@ -61,13 +62,35 @@ std::string random_unicode(std::mt19937& rng, std::size_t chars) {
   return out;
 }
 
+// Words built from the characters that o200k's first two alternatives tell apart: upper and
+// lower case, title case (U+01C5), modifier letters (U+02B0), combining marks (U+0301), other
+// letters (U+05D0), contractions in either case, digits, '/' and line breaks.
+std::string random_cased_words(std::mt19937& rng, std::size_t pieces) {
+  static const char* const kPieces[] = {"a", "b", "Z", "Q", "\xc7\x85", "\xca\xb0", "\xcc\x81", "\xd7\x90",
+                                        "'s", "'S", "'ll", "'LL", "'Re", "'d", "'", " ", "  ", "\n", "\r\n",
+                                        "/", "//", "1", "234", "\xc3\xa9", "\xc3\x89", "-", "_", "\t"};
+  std::string out;
+  for (std::size_t i = 0; i < pieces; ++i) out += kPieces[rng() % std::size(kPieces)];
+  return out;
+}
+
 TEST(TiktokenNode, WholeFilesAndFuzzMatchTiktoken) {
   const auto package = tiktoken_package();
   const std::string node = node_binary();
   if (package.empty() || node.empty()) GTEST_SKIP() << "Node.js or the npm tiktoken package (scripts/setup) is missing";
-  if (!test::gpt2() || !test::cl100k()) GTEST_SKIP() << "no vocabularies";
+  if (!test::gpt2() || !test::cl100k() || !test::o200k()) GTEST_SKIP() << "no vocabularies";
   sluice::test::TempDir dir;
   std::vector<std::string> files;
+  // The 40 texts of the shared vectors (their GPT-2 and cl100k ids are checked in tokenizer_test).
+  if (!test::vectors_dir().empty()) {
+    for (const char* vectors : {"tiktoken-gpt2.json", "tiktoken-cl100k.json"}) {
+      for (const test::Case& c : test::load_cases(vectors)) {
+        const auto path = dir / (std::string(vectors) + "-" + c.name + ".txt");
+        sluice::test::write_text(path, c.text);
+        files.push_back(path.string());
+      }
+    }
+  }
   // Whole files: this repository's own sources and documents.
   const std::filesystem::path root = SLUICE_SOURCE_DIR;
   for (const char* sub : {"tokenize/src", "core/src", "docs", "cli/commands"}) {
@@ -90,12 +113,23 @@ TEST(TiktokenNode, WholeFilesAndFuzzMatchTiktoken) {
     sluice::test::write_text(path, bytes);
     files.push_back(path.string());
   }
+  for (int i = 0; i < 100; ++i) {
+    const auto path = dir / ("cased-" + std::to_string(i) + ".txt");
+    sluice::test::write_text(path, random_cased_words(rng, static_cast<std::size_t>(1 + rng() % 60)));
+    files.push_back(path.string());
+  }
   std::vector<std::string> args = {(root / "tests/tokenize/data/tiktoken_reference.js").string(), package.string()};
   args.insert(args.end(), files.begin(), files.end());
   const auto result = sluice::test::run(node, args);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  Encoder gpt2(*test::gpt2());
-  Encoder cl100k(*test::cl100k());
+  struct Encoding {
+    const char* name;
+    const Tokenizer* tokenizer;
+    Encoder encoder;
+  };
+  Encoding encodings[] = {{"gpt2", test::gpt2(), Encoder(*test::gpt2())},
+                          {"cl100k", test::cl100k(), Encoder(*test::cl100k())},
+                          {"o200k", test::o200k(), Encoder(*test::o200k())}};
   simdjson::dom::parser parser;
   std::size_t lines = 0;
   std::size_t start = 0;
@@ -106,14 +140,15 @@ TEST(TiktokenNode, WholeFilesAndFuzzMatchTiktoken) {
     simdjson::dom::element record = parser.parse(line);
     const std::string file(record["file"].get_string().value());
     const std::string text(record["text"].get_string().value());
-    for (const char* name : {"gpt2", "cl100k"}) {
+    for (Encoding& encoding : encodings) {
+      const char* name = encoding.name;
       std::vector<std::uint32_t> expected;
       for (simdjson::dom::element id : record[name].get_array()) expected.push_back(static_cast<std::uint32_t>(id.get_uint64().value()));
-      const auto got = (std::string(name) == "gpt2" ? gpt2 : cl100k).encode(text);
+      const auto got = encoding.encoder.encode(text);
       if (got != expected) {
         std::size_t i = 0;
         while (i < got.size() && i < expected.size() && got[i] == expected[i]) ++i;
-        const Tokenizer& t = std::string(name) == "gpt2" ? *test::gpt2() : *test::cl100k();
+        const Tokenizer& t = *encoding.tokenizer;
         const std::size_t at = t.decode(std::vector<std::uint32_t>(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(i))).size();
         std::string context;
         for (std::size_t k = at; k < std::min(text.size(), at + 24); ++k) {

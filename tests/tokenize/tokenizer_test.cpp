@@ -15,32 +15,12 @@ namespace {
 using test::cl100k;
 using test::gpt2;
 
-struct Case {
-  std::string name;
-  std::string text;
-  std::vector<std::uint32_t> ids;
-};
-
-std::vector<Case> load_cases(const std::string& file) {
-  std::vector<Case> cases;
-  simdjson::dom::parser parser;
-  auto padded = simdjson::padded_string::load((test::vectors_dir() / file).string());
-  for (simdjson::dom::element c : parser.parse(padded.value())["cases"].get_array()) {
-    Case item;
-    item.name = std::string(c["name"].get_string().value());
-    item.text = std::string(c["text"].get_string().value());
-    for (simdjson::dom::element id : c["ids"].get_array()) item.ids.push_back(static_cast<std::uint32_t>(id.get_uint64().value()));
-    cases.push_back(std::move(item));
-  }
-  return cases;
-}
-
 void expect_vectors(const Tokenizer* tokenizer, const std::string& file) {
   if (tokenizer == nullptr || test::vectors_dir().empty()) GTEST_SKIP() << "no vectors (../shared/vectors)";
   Encoder encoder(*tokenizer);
-  const auto cases = load_cases(file);
+  const auto cases = test::load_cases(file);
   ASSERT_EQ(cases.size(), 20u);
-  for (const Case& c : cases) {
+  for (const test::Case& c : cases) {
     EXPECT_EQ(encoder.encode(c.text), c.ids) << c.name;
     EXPECT_EQ(tokenizer->decode(c.ids), c.text) << c.name;
   }
