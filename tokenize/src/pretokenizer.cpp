@@ -150,6 +150,35 @@ std::size_t whitespace_end(std::string_view text, std::size_t pos, bool newlines
   return last_start;
 }
 
+// The alternatives that cl100k and o200k share after their word alternatives, `c` being the
+// character at `pos`: \p{N}{1,3} | ?[^\s\p{L}\p{N}]+ then [\r\n]* (o200k, kSlash: [\r\n/]*) |
+// the whitespace ones. A template, so each pattern's scanner inlines its own copy.
+template <bool kSlash>
+inline std::size_t after_words_end(std::string_view text, std::size_t pos, Char c) {
+  if (c.cls & kNumber) {
+    std::size_t end = pos + c.len;
+    for (int i = 1; i < 3 && end < text.size(); ++i) {
+      const Char ch = char_at(text, end);
+      if (!(ch.cls & kNumber)) break;
+      end += ch.len;
+    }
+    return end;
+  }
+  std::size_t start = std::string_view::npos;
+  if (is_other(c.cls)) {
+    start = pos + c.len;
+  } else if (text[pos] == ' ' && pos + 1 < text.size()) {
+    const Char next = char_at(text, pos + 1);
+    if (is_other(next.cls)) start = pos + 1 + next.len;
+  }
+  if (start != std::string_view::npos) {
+    std::size_t end = scan_other(text, start);
+    while (end < text.size() && (text[end] == '\r' || text[end] == '\n' || (kSlash && text[end] == '/'))) ++end;
+    return end;
+  }
+  return whitespace_end(text, pos, true);
+}
+
 std::size_t gpt2_end(std::string_view text, std::size_t pos) {
   const Char c = char_at(text, pos);
   if (text[pos] == '\'') {
@@ -181,30 +210,7 @@ std::size_t cl100k_end(std::string_view text, std::size_t pos) {
     const Char next = char_at(text, pos + c.len);
     if (next.cls & kLetter) return scan(text, pos + c.len + next.len, kLetter);
   }
-  // \p{N}{1,3}
-  if (c.cls & kNumber) {
-    std::size_t end = pos + c.len;
-    for (int i = 1; i < 3 && end < text.size(); ++i) {
-      const Char ch = char_at(text, end);
-      if (!(ch.cls & kNumber)) break;
-      end += ch.len;
-    }
-    return end;
-  }
-  //  ?[^\s\p{L}\p{N}]+[\r\n]*
-  std::size_t start = std::string_view::npos;
-  if (is_other(c.cls)) {
-    start = pos + c.len;
-  } else if (text[pos] == ' ' && pos + 1 < text.size()) {
-    const Char next = char_at(text, pos + 1);
-    if (is_other(next.cls)) start = pos + 1 + next.len;
-  }
-  if (start != std::string_view::npos) {
-    std::size_t end = scan_other(text, start);
-    while (end < text.size() && (text[end] == '\r' || text[end] == '\n')) ++end;
-    return end;
-  }
-  return whitespace_end(text, pos, true);
+  return after_words_end<false>(text, pos, c);
 }
 
 // o200k's first two alternatives: a word with an optional one-character prefix, upper-case-ish
@@ -246,29 +252,7 @@ std::size_t o200k_word_end(std::string_view text, std::size_t pos) {
 
 std::size_t o200k_end(std::string_view text, std::size_t pos) {
   if (const std::size_t e = o200k_word_end(text, pos)) return e;
-  const Char c = char_at(text, pos);
-  if (c.cls & kNumber) {
-    std::size_t end = pos + c.len;
-    for (int i = 1; i < 3 && end < text.size(); ++i) {
-      const Char ch = char_at(text, end);
-      if (!(ch.cls & kNumber)) break;
-      end += ch.len;
-    }
-    return end;
-  }
-  std::size_t start = std::string_view::npos;
-  if (is_other(c.cls)) {
-    start = pos + c.len;
-  } else if (text[pos] == ' ' && pos + 1 < text.size()) {
-    const Char next = char_at(text, pos + 1);
-    if (is_other(next.cls)) start = pos + 1 + next.len;
-  }
-  if (start != std::string_view::npos) {
-    std::size_t end = scan_other(text, start);
-    while (end < text.size() && (text[end] == '\r' || text[end] == '\n' || text[end] == '/')) ++end;
-    return end;
-  }
-  return whitespace_end(text, pos, true);
+  return after_words_end<true>(text, pos, char_at(text, pos));
 }
 
 }  // namespace
