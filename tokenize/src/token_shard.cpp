@@ -298,8 +298,8 @@ struct TokenShardReader::Impl {
     }
   }
 
-  // A decoder for the duration of one call; it goes back to the idle list afterwards (a decoder
-  // of a call that threw is simply freed).
+  // A decoder for the duration of one call; it goes back to the idle list afterwards, also when
+  // the call threw (ZSTD_decompressDCtx starts each frame afresh, so no state carries over).
   struct DecoderLease {
     const Impl& owner;
     std::unique_ptr<FrameDecoder> decoder;
