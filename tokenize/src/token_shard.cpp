@@ -78,10 +78,22 @@ void encode_frame(const std::uint32_t* tokens, std::size_t count, std::uint32_t 
 std::uint32_t decode_frame(const unsigned char* __restrict raw, std::size_t count, std::uint32_t width, bool planes,
                            std::uint32_t* __restrict out) {
   std::uint32_t largest = 0;
-  if (planes) {
+  if (planes && width == 2) {
+    const unsigned char* __restrict lo = raw;
+    const unsigned char* __restrict hi = raw + count;
     for (std::size_t i = 0; i < count; ++i) {
-      std::uint32_t id = 0;
-      for (std::uint32_t b = 0; b < width; ++b) id |= static_cast<std::uint32_t>(raw[b * count + i]) << (8 * b);
+      const std::uint32_t id = static_cast<std::uint32_t>(lo[i]) | (static_cast<std::uint32_t>(hi[i]) << 8);
+      out[i] = id;
+      largest = std::max(largest, id);
+    }
+  } else if (planes) {
+    const unsigned char* __restrict p0 = raw;
+    const unsigned char* __restrict p1 = raw + count;
+    const unsigned char* __restrict p2 = raw + 2 * count;
+    const unsigned char* __restrict p3 = raw + 3 * count;
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::uint32_t id = static_cast<std::uint32_t>(p0[i]) | (static_cast<std::uint32_t>(p1[i]) << 8) |
+                               (static_cast<std::uint32_t>(p2[i]) << 16) | (static_cast<std::uint32_t>(p3[i]) << 24);
       out[i] = id;
       largest = std::max(largest, id);
     }
