@@ -1,8 +1,10 @@
 // Token shards: round trips, random access across frames, and every kind of damaged file.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "sluice/core/error.h"
 #include "sluice/tokenize/token_shard.h"
@@ -61,6 +63,43 @@ TEST(TokenShard, RoundTripsDocumentsAndRangesAcrossFrames) {
       EXPECT_EQ(got, std::vector<std::uint32_t>(all.begin() + 999, all.begin() + 2001));
       reader.verify();
     }
+  }
+}
+
+TEST(TokenShard, ThreadsShareOneReader) {
+  // Whole frames, partial frames and ranges across frames from four threads at once: the pooled
+  // decoders and the frame cache are shared by all of them.
+  for (const std::uint32_t vocab : {50257u, 100277u}) {
+    TempDir dir;
+    const auto docs = make_docs(120, vocab, 11);
+    TokenShardOptions options;
+    options.frame_tokens = 700;
+    write_shard(dir / "t.tok", docs, vocab, options);
+    std::vector<std::uint32_t> all;
+    for (const auto& doc : docs) all.insert(all.end(), doc.begin(), doc.end());
+    const TokenShardReader reader(dir / "t.tok");
+    std::vector<int> mismatches(4, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        std::mt19937 rng(static_cast<std::uint32_t>(t));
+        std::vector<std::uint32_t> got;
+        for (int i = 0; i < 60; ++i) {
+          std::uint64_t begin = rng() % all.size();
+          std::uint64_t end = std::min<std::uint64_t>(all.size(), begin + rng() % 2500);
+          if (i % 3 == 0) {  // two whole frames: the direct decode path
+            begin = (begin / 700) * 700;
+            end = std::min<std::uint64_t>(all.size(), begin + 1400);
+          }
+          reader.read_tokens(begin, end, got);
+          if (!std::equal(got.begin(), got.end(), all.begin() + static_cast<std::ptrdiff_t>(begin)) || got.size() != end - begin) {
+            ++mismatches[static_cast<std::size_t>(t)];
+          }
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(mismatches, std::vector<int>(4, 0)) << "vocab " << vocab;
   }
 }
 
