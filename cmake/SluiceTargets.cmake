@@ -41,4 +41,9 @@ function(sluice_library name)
   target_include_directories(${name} PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/include"
                                      PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/src")
   sluice_target_defaults(${name})
+  # In the fuzz build (scripts/fuzz) libFuzzer needs coverage from the parsers themselves, not
+  # only from the fuzz target's own file.
+  if(SLUICE_FUZZ)
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
 endfunction()
