@@ -63,9 +63,10 @@ int print_summary(const std::string& command, const TrainOptions& o, const Train
     out.end_object();
     std::cout << out.str() << "\n";
   } else {
-    std::fprintf(stderr, "%s: steps %lld..%lld, loss %.4f%s, %.0f tok/s on %u threads, checkpoint in %s%s\n", command.c_str(),
+    const std::string workers = s.world_size > 1 ? std::to_string(s.world_size) + " processes x " : "";
+    std::fprintf(stderr, "%s: steps %lld..%lld, loss %.4f%s, %.0f tok/s on %s%u threads, checkpoint in %s%s\n", command.c_str(),
                  static_cast<long long>(s.start_step), static_cast<long long>(s.steps_done), s.last_loss,
-                 s.has_val ? (", val " + std::to_string(s.last_val_loss)).c_str() : "", s.tokens_per_s, s.threads,
+                 s.has_val ? (", val " + std::to_string(s.last_val_loss)).c_str() : "", s.tokens_per_s, workers.c_str(), s.threads,
                  o.out.c_str(), s.interrupted ? " (interrupted: rerun with --resume)" : s.early_stopped ? " (early stop)" : "");
   }
   return s.interrupted ? 130 : 0;

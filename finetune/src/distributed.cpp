@@ -6,6 +6,7 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/autograd/function_hook.h>
 
 #include <cstdlib>
 
@@ -88,7 +89,7 @@ Collective::~Collective() = default;
 
 void Collective::fail(const std::string& what, const std::exception& error) const {
   throw Error("rank " + std::to_string(rank()) + " of " + std::to_string(world_size()) + ": " + what +
-              " failed: another rank died or did not answer within --dist-timeout " + std::to_string(timeout_.count() / 1000) +
+              " failed: another rank died, or did not answer within --dist-timeout " + std::to_string(timeout_.count() / 1000) +
               " s. Rerun with --resume to continue from the last checkpoint. (" + error.what() + ")");
 }
 
@@ -134,6 +135,21 @@ void Collective::broadcast(const std::vector<torch::Tensor>& tensors) {
   }
 }
 
+// Runs after a parameter's AccumulateGrad node has updated .grad (DDP hooks the same place).
+class GradientSync::Hook final : public torch::autograd::FunctionPostHook {
+ public:
+  Hook(GradientSync& sync, std::size_t bucket) : sync_(sync), bucket_(bucket) {}
+  torch::autograd::variable_list operator()(const torch::autograd::variable_list& outputs,
+                                            const torch::autograd::variable_list& /*inputs*/) override {
+    sync_.on_gradient(bucket_);
+    return outputs;
+  }
+
+ private:
+  GradientSync& sync_;
+  std::size_t bucket_;
+};
+
 GradientSync::GradientSync(Collective& collective, const std::vector<torch::Tensor>& parameters, std::size_t bucket_bytes)
     : collective_(collective) {
   if (!collective.active()) return;
@@ -141,29 +157,64 @@ GradientSync::GradientSync(Collective& collective, const std::vector<torch::Tens
   for (auto& group : pack(reversed, bucket_bytes)) {
     std::int64_t numel = 0;
     for (const auto& p : group) numel += p.numel();
-    buckets_.push_back({group, torch::empty({numel}, group.front().options())});
+    buckets_.push_back({group, torch::empty({numel}, group.front().options()), 0});
   }
+  for (std::size_t b = 0; b < buckets_.size(); ++b) {
+    for (const auto& p : buckets_[b].parameters) {
+      auto node = torch::autograd::impl::grad_accumulator(p);
+      if (!node) continue;
+      node->add_post_hook(std::make_unique<Hook>(*this, b));
+      accumulators_.push_back(std::move(node));
+    }
+  }
+}
+
+// The hooks stay registered on the accumulators, which outlive this object only if the model
+// does; disarmed, they do nothing.
+GradientSync::~GradientSync() { armed_ = false; }
+
+void GradientSync::prepare(bool last) {
+  armed_ = last && collective_.active();
+  for (auto& bucket : buckets_) bucket.ready = 0;
+  pending_.clear();
+}
+
+void GradientSync::on_gradient(std::size_t bucket) {
+  if (!armed_) return;
+  ++buckets_[bucket].ready;
+  launch_ready();
+}
+
+void GradientSync::launch_ready() {
+  while (pending_.size() < buckets_.size()) {
+    auto& next = buckets_[pending_.size()];
+    if (next.ready < next.parameters.size()) return;
+    launch(next);
+  }
+}
+
+void GradientSync::launch(Bucket& bucket) {
+  torch::NoGradGuard no_grad;
+  std::int64_t offset = 0;
+  for (const auto& p : bucket.parameters) {
+    auto slot = bucket.flat.narrow(0, offset, p.numel());
+    // A parameter that took no part in this step (no gradient) contributes zeros.
+    if (p.grad().defined()) slot.copy_(p.grad().reshape({-1}));
+    else slot.zero_();
+    offset += p.numel();
+  }
+  pending_.push_back(collective_.start_all_reduce_sum(bucket.flat));
 }
 
 double GradientSync::average() {
   if (!collective_.active()) return 0;
   torch::NoGradGuard no_grad;
   const auto start = std::chrono::steady_clock::now();
-  std::vector<std::shared_ptr<Collective::Pending>> pending;
-  for (auto& bucket : buckets_) {
-    std::int64_t offset = 0;
-    for (const auto& p : bucket.parameters) {
-      auto slot = bucket.flat.narrow(0, offset, p.numel());
-      // A parameter that took no part in this step (no gradient) contributes zeros.
-      if (p.grad().defined()) slot.copy_(p.grad().reshape({-1}));
-      else slot.zero_();
-      offset += p.numel();
-    }
-    pending.push_back(collective_.start_all_reduce_sum(bucket.flat));
-  }
+  armed_ = false;
+  while (pending_.size() < buckets_.size()) launch(buckets_[pending_.size()]);
   const double scale = 1.0 / static_cast<double>(collective_.world_size());
   for (std::size_t b = 0; b < buckets_.size(); ++b) {
-    collective_.finish(pending[b]);
+    collective_.finish(pending_[b]);
     auto& bucket = buckets_[b];
     bucket.flat.mul_(scale);
     std::int64_t offset = 0;
@@ -174,6 +225,7 @@ double GradientSync::average() {
       offset += p.numel();
     }
   }
+  pending_.clear();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 

@@ -50,23 +50,42 @@ class Collective {
   c10::intrusive_ptr<c10d::ProcessGroup> group_;
 };
 
-// Averages gradients over the ranks. Parameters are grouped, last first (the order backward
-// produces them), into buckets of about `bucket_bytes`; after backward each bucket's gradients are
-// copied into one flat buffer, all buckets are all-reduced asynchronously (Gloo works through them
-// on its own threads while the next bucket is packed), then divided by the world size and copied back.
+// Averages gradients over the ranks, overlapped with backward. Parameters are grouped, last first
+// (the order backward produces them), into buckets of about `bucket_bytes` (8 MiB: a few buckets
+// per transformer block, so the first start while backward is still in the upper blocks). A hook on each
+// parameter's gradient accumulator counts the gradients that are final; when a bucket is complete
+// its gradients are packed into one flat buffer and its all-reduce starts on Gloo's threads while
+// backward goes on. Buckets start strictly in order (every rank must issue the same collectives in
+// the same order); one that never completes (a parameter without a gradient) starts in average().
 class GradientSync {
  public:
-  GradientSync(Collective& collective, const std::vector<torch::Tensor>& parameters, std::size_t bucket_bytes = 25u << 20);
-  // Returns the seconds it took (the all-reduce share of the step).
+  GradientSync(Collective& collective, const std::vector<torch::Tensor>& parameters, std::size_t bucket_bytes = 8u << 20);
+  ~GradientSync();
+  GradientSync(const GradientSync&) = delete;
+  GradientSync& operator=(const GradientSync&) = delete;
+  // Before each micro-batch's backward: `last` arms the hooks; earlier micro-batches of a
+  // gradient accumulation only accumulate locally.
+  void prepare(bool last);
+  // After backward: starts what is left, waits, divides by the world size and unpacks. Returns the
+  // seconds the step waited here (the exposed all-reduce time).
   double average();
 
  private:
   struct Bucket {
     std::vector<torch::Tensor> parameters;
     torch::Tensor flat;
+    std::size_t ready = 0;
   };
+  class Hook;
+  void on_gradient(std::size_t bucket);
+  void launch_ready();
+  void launch(Bucket& bucket);
+
   Collective& collective_;
   std::vector<Bucket> buckets_;
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // keeps the hooked nodes alive
+  std::vector<std::shared_ptr<Collective::Pending>> pending_;  // per bucket, in launch order
+  bool armed_ = false;
 };
 
 }  // namespace sluice::finetune

@@ -454,6 +454,7 @@ TrainSummary train(const TrainOptions& o) {
         AutocastScope autocast(dtype == torch::kBFloat16);
         loss = batch_loss(*model, item.batch, dtype, o.doc_mask);
       }
+      gradients.prepare(micro == o.grad_accum - 1);  // data-parallel: all-reduce during the last backward
       (loss / static_cast<double>(o.grad_accum)).backward();
       loss_sum += static_cast<double>(loss.item<float>());
     }
