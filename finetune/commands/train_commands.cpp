@@ -1,5 +1,6 @@
 // sluice pretrain / finetune / eval / generate: the LibTorch stage. These run inside
 // libsluice_torch.so; cli/commands/torch.cpp forwards them there (see cli/torch_module.h).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "sluice/core/error.h"
 #include "sluice/core/json.h"
 
+#include "sluice/finetune/distributed.h"
 #include "sluice/finetune/text.h"
 #include "sluice/finetune/train.h"
 
@@ -41,10 +43,14 @@ void add_loop_options(CLI::App& app, TrainOptions& o, bool& json) {
   app.add_option("--tokenizer", o.tokenizer, "tokenizer.json, for bits per byte (default: DATA/, INIT/ tokenizer.json)");
   app.add_flag("--resume", o.resume, "Continue the run saved in --out exactly where it stopped (fresh start when none)");
   app.add_option("--stop-after", o.stop_after, "Stop as if interrupted after this step (for testing resume)")->group("");
+  app.add_option("--dist-timeout", o.dist_timeout,
+                 "Data-parallel runs: seconds to wait for the other ranks before stopping with an error")->default_val(o.dist_timeout);
+  app.add_option("--fault", o.fault, "RANK:STEP:kill|hang - make one rank fail (for testing)")->group("");
   add_json_flag(app, json);
 }
 
 int print_summary(const std::string& command, const TrainOptions& o, const TrainSummary& s, bool json) {
+  if (s.rank != 0) return s.interrupted ? 130 : 0;  // data-parallel: rank 0 reports for all
   if (json) {
     JsonWriter out(true);
     out.begin_object().field("command", command).field("out", o.out.string()).field("start_step", s.start_step)
@@ -52,13 +58,15 @@ int print_summary(const std::string& command, const TrainOptions& o, const Train
         .field("threads", s.threads).field("tokens_per_s", s.tokens_per_s).field("seconds", s.seconds)
         .field("peak_rss_bytes", s.peak_rss_bytes).field("resumed", s.resumed).field("interrupted", s.interrupted)
         .field("early_stopped", s.early_stopped);
+    if (s.world_size > 1) out.field("world_size", s.world_size).field("allreduce_seconds", s.allreduce_seconds);
     if (s.has_val) out.field("val_loss", s.last_val_loss).field("best_val_loss", s.best_val_loss);
     out.end_object();
     std::cout << out.str() << "\n";
   } else {
-    std::fprintf(stderr, "%s: steps %lld..%lld, loss %.4f%s, %.0f tok/s on %u threads, checkpoint in %s%s\n", command.c_str(),
+    const std::string workers = s.world_size > 1 ? std::to_string(s.world_size) + " processes x " : "";
+    std::fprintf(stderr, "%s: steps %lld..%lld, loss %.4f%s, %.0f tok/s on %s%u threads, checkpoint in %s%s\n", command.c_str(),
                  static_cast<long long>(s.start_step), static_cast<long long>(s.steps_done), s.last_loss,
-                 s.has_val ? (", val " + std::to_string(s.last_val_loss)).c_str() : "", s.tokens_per_s, s.threads,
+                 s.has_val ? (", val " + std::to_string(s.last_val_loss)).c_str() : "", s.tokens_per_s, workers.c_str(), s.threads,
                  o.out.c_str(), s.interrupted ? " (interrupted: rerun with --resume)" : s.early_stopped ? " (early stop)" : "");
   }
   return s.interrupted ? 130 : 0;
@@ -70,8 +78,17 @@ RunFunction train_command(CLI::App& app, const std::string& name, bool pretrain)
   if (pretrain) app.add_option("--config", o->config, "Model config: GPT-2 config.json field names (n_layer, n_head, n_embd, ...)")->required();
   else app.add_option("--init", o->init, "Checkpoint directory to start from (config.json + model.safetensors)")->required();
   add_loop_options(app, *o, *json);
-  return [o, json, name] {
+  auto nproc = std::make_shared<int>(1);
+  app.add_option("--nproc", *nproc,
+                 "Train data-parallel on N local processes (--batch-size is per process; srun and torchrun-style "
+                 "launchers set RANK/WORLD_SIZE instead: see docs/distributed.md)")
+      ->default_val(1)
+      ->check(CLI::Range(1, 1024));
+  return [o, json, name, nproc] {
     ensure_passive_wait_policy();
+    // The launcher: N workers run this same command; it only watches them.
+    // A worker that outlives a failed one by this long is killed (longer than a checkpoint save).
+    if (*nproc > 1) return run_local_workers(*nproc, o->out, std::clamp(o->dist_timeout, 2.0, 10.0));
     return print_summary(name, *o, train(*o), *json);
   };
 }

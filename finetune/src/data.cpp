@@ -189,11 +189,11 @@ void WindowLoader::fill_window(std::uint64_t window, std::int64_t row, Batch& ou
   }
 }
 
-void WindowLoader::next(DataCursor& cursor, std::int64_t batch, Batch& out) const {
+void WindowLoader::next(DataCursor& cursor, std::int64_t batch, std::int64_t first, std::int64_t rows, Batch& out) const {
   if (windows_ == 0) throw Error("no training windows: the shards hold fewer than seq_len + 1 tokens");
-  out.batch = batch;
+  out.batch = rows;
   out.seq_len = seq_len_;
-  const auto cells = static_cast<std::size_t>(batch * seq_len_);
+  const auto cells = static_cast<std::size_t>(rows * seq_len_);
   out.inputs.resize(cells);
   out.targets.resize(cells);
   out.doc_ids.resize(doc_ids_ ? cells : 0);
@@ -202,7 +202,7 @@ void WindowLoader::next(DataCursor& cursor, std::int64_t batch, Batch& out) cons
       ++cursor.epoch;
       cursor.position = 0;
     }
-    fill_window(window_at(cursor.epoch, cursor.position), row, out);
+    if (row >= first && row < first + rows) fill_window(window_at(cursor.epoch, cursor.position), row - first, out);
     ++cursor.position;
   }
 }

@@ -15,6 +15,7 @@
 #include <numbers>
 
 #include "checkpoint_io.h"
+#include "distributed.h"
 #include "sluice/core/error.h"
 #include "sluice/core/io.h"
 #include "sluice/core/json.h"
@@ -130,7 +131,7 @@ struct LoopState {
   std::int64_t evals_without_improvement = 0;
 };
 
-std::string state_json(const LoopState& s, const TrainOptions& o) {
+std::string state_json(const LoopState& s, const TrainOptions& o, int world_size) {
   JsonWriter out(true);
   out.begin_object()
       .field("format", "sluice-trainer-state-1")
@@ -142,6 +143,7 @@ std::string state_json(const LoopState& s, const TrainOptions& o) {
       .field("seed", o.seed)
       .field("steps", o.steps)
       .field("batch_size", o.batch_size)
+      .field("world_size", world_size)
       .field("grad_accum", o.grad_accum)
       .field("seq_len", o.seq_len)
       .field("lr", o.lr)
@@ -149,7 +151,7 @@ std::string state_json(const LoopState& s, const TrainOptions& o) {
   return out.take() + "\n";
 }
 
-LoopState read_state(const fs::path& path, const TrainOptions& o) {
+LoopState read_state(const fs::path& path, const TrainOptions& o, const Collective& dist) {
   const std::string text = read_small_file(path);
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -173,7 +175,16 @@ LoopState read_state(const fs::path& path, const TrainOptions& o) {
     }
   };
   same("seed", static_cast<std::int64_t>(o.seed));
-  same("batch_size", o.batch_size);
+  // The data cursor counts windows of the global order, so a run may resume on another number of
+  // processes; at the same number, a different batch size is a mistake worth stopping for.
+  std::int64_t saved_world = 1;
+  if (obj.at_key("world_size").get_int64().get(saved_world) != simdjson::SUCCESS) saved_world = 1;  // saved before data parallelism
+  if (saved_world == dist.world_size()) same("batch_size", o.batch_size);
+  else if (dist.root()) {
+    std::fprintf(stderr, "sluice: resuming a run saved by %lld process(es) x batch %lld on %d x batch %lld: the data continues at the same window, the global batch is now %lld\n",
+                 static_cast<long long>(saved_world), static_cast<long long>(integer("batch_size")), dist.world_size(),
+                 static_cast<long long>(o.batch_size), static_cast<long long>(o.batch_size * dist.world_size()));
+  }
   same("grad_accum", o.grad_accum);
   same("seq_len", o.seq_len);
   return s;
@@ -224,22 +235,31 @@ torch::Tensor batch_loss(CausalLM& model, const Batch& batch, torch::ScalarType 
 }
 
 ValStats validation_loss(CausalLM& model, const WindowLoader& loader, std::int64_t batch_size, std::int64_t max_batches,
-                         torch::ScalarType dtype, const TokenBytes* bytes) {
+                         torch::ScalarType dtype, const TokenBytes* bytes, Collective* dist) {
   torch::NoGradGuard no_grad;
   ValStats stats;
   const auto available = static_cast<std::int64_t>((loader.num_windows() + static_cast<std::uint64_t>(batch_size) - 1) /
                                                    static_cast<std::uint64_t>(batch_size));
   const std::int64_t batches = max_batches > 0 ? std::min(max_batches, available) : available;
-  DataCursor cursor;
+  // Data-parallel: rank r evaluates batches r, r + N, ...; the sums are added over the ranks.
+  const std::int64_t rank = dist != nullptr ? dist->rank() : 0, ranks = dist != nullptr ? dist->world_size() : 1;
   Batch batch;
   double nats = 0;
-  for (std::int64_t i = 0; i < batches; ++i) {
+  for (std::int64_t i = rank; i < batches; i += ranks) {
+    DataCursor cursor{0, static_cast<std::uint64_t>(i * batch_size)};
     const auto remaining = static_cast<std::int64_t>(loader.num_windows() - cursor.position);
     loader.next(cursor, std::min(batch_size, remaining), batch);
     const auto n = static_cast<std::uint64_t>(batch.batch * batch.seq_len);
     nats += batch_loss(model, batch, dtype, false).item<double>() * static_cast<double>(n);
     stats.tokens += n;
     if (bytes != nullptr) for (const auto t : batch.targets) stats.bytes += bytes->length(t);
+  }
+  if (dist != nullptr && dist->active()) {
+    auto sums = torch::tensor({nats, static_cast<double>(stats.tokens), static_cast<double>(stats.bytes)}, torch::kDouble);
+    dist->all_reduce_sum(sums);
+    nats = sums[0].item<double>();
+    stats.tokens = static_cast<std::uint64_t>(sums[1].item<double>());
+    stats.bytes = static_cast<std::uint64_t>(sums[2].item<double>());
   }
   stats.loss = stats.tokens ? nats / static_cast<double>(stats.tokens) : 0;
   if (bytes != nullptr && stats.bytes > 0) stats.bits_per_byte = nats / std::log(2.0) / static_cast<double>(stats.bytes);
@@ -265,13 +285,29 @@ torch::ScalarType precision_dtype(const std::string& precision) {
 
 TrainSummary train(const TrainOptions& o) {
   TrainSummary summary;
-  summary.threads = configure_threads(o.threads);
   const auto dtype = precision_dtype(o.precision);
   if (o.steps < 1 || o.batch_size < 1 || o.grad_accum < 1 || o.seq_len < 1) throw Error("--steps, --batch-size, --grad-accum and --seq-len must be positive");
   if (!(o.lr > 0)) throw Error("--lr must be positive");
-  fs::create_directories(o.out);
+  if (!(o.dist_timeout > 0)) throw Error("--dist-timeout must be positive");
+  // Data-parallel when a launcher (or --nproc) set WORLD_SIZE > 1: rank 0 alone writes files.
+  const LaunchInfo launch = launch_from_environment();
+  summary.threads = configure_threads(o.threads);
+  if (launch.distributed() && o.threads == 0) summary.threads = configure_threads(worker_threads(launch, summary.threads));
+  Collective dist(launch, std::chrono::milliseconds(static_cast<std::int64_t>(o.dist_timeout * 1000)));
+  summary.rank = dist.rank();
+  summary.world_size = dist.world_size();
+  const bool root = dist.root();
+  if (root) fs::create_directories(o.out);
   const fs::path state_path = o.out / "trainer_state.json";
-  const bool resuming = o.resume && fs::exists(state_path);
+  bool resuming = o.resume && fs::exists(state_path);
+  if (dist.active()) {
+    auto flag = torch::tensor({resuming ? 1 : 0}, torch::kInt);
+    dist.broadcast({flag});
+    if ((flag.item<int>() != 0) != resuming && !root) {
+      throw Error("rank " + std::to_string(dist.rank()) + " cannot read " + state_path.string() +
+                  ", which rank 0 resumes from: --resume needs --out on a filesystem every rank can read");
+    }
+  }
 
   // Model: the saved run, the initial checkpoint, or a seeded random initialisation.
   std::shared_ptr<CausalLM> model;
@@ -287,6 +323,11 @@ TrainSummary train(const TrainOptions& o) {
     throw Error("--seq-len " + std::to_string(o.seq_len) + " exceeds the model's n_positions " + std::to_string(config.n_positions));
   }
   summary.parameters = config.parameter_count();
+  // Every rank starts from rank 0's weights (and buffers), whatever each loaded or initialised.
+  std::vector<torch::Tensor> model_tensors;
+  for (auto& p : model->parameters(true)) model_tensors.push_back(p);
+  for (auto& b : model->buffers(true)) model_tensors.push_back(b);
+  dist.broadcast(model_tensors);
 
   // Data: training windows in a seeded order; validation from val shards or a 5% tail.
   auto train_files = list_token_files(o.data, false);
@@ -303,54 +344,71 @@ TrainSummary train(const TrainOptions& o) {
   std::optional<TokenBytes> token_bytes;
   if (!tokenizer.empty()) {
     token_bytes = load_token_bytes(tokenizer);
-    if (tokenizer != o.out / "tokenizer.json") fs::copy_file(tokenizer, o.out / "tokenizer.json", fs::copy_options::overwrite_existing);
+    if (root && tokenizer != o.out / "tokenizer.json") fs::copy_file(tokenizer, o.out / "tokenizer.json", fs::copy_options::overwrite_existing);
   }
 
   AdamW optimizer(*model, o);
   LoopState state;
   const fs::path metrics_path = o.out / "metrics.jsonl";
   if (resuming) {
-    state = read_state(state_path, o);
+    state = read_state(state_path, o, dist);
     optimizer.restore(o.out / "optimizer.safetensors", state.step);
-    if (fs::exists(metrics_path)) truncate_metrics(metrics_path, state.step);
+    if (root && fs::exists(metrics_path)) truncate_metrics(metrics_path, state.step);
     summary.resumed = true;
-  } else {
+    // Rank 0's optimizer moments everywhere, so no rank drifts even if the files were rewritten.
+    std::vector<torch::Tensor> moments;
+    for (auto& named : optimizer.state()) moments.push_back(named.second);
+    dist.broadcast(moments);
+  } else if (root) {
     write_file_atomically(metrics_path, "");
   }
   summary.start_step = state.step;
   summary.best_val_loss = state.best_val_loss;
-  std::FILE* metrics = std::fopen(metrics_path.c_str(), "a");
-  if (metrics == nullptr) fail_errno("open", metrics_path.string());
+  std::FILE* metrics = nullptr;
+  if (root) {
+    metrics = std::fopen(metrics_path.c_str(), "a");
+    if (metrics == nullptr) fail_errno("open", metrics_path.string());
+  }
+  auto write_metrics = [&metrics](const std::string& line) {
+    if (metrics == nullptr) return;
+    std::fprintf(metrics, "%s\n", line.c_str());
+    std::fflush(metrics);
+  };
+  std::vector<torch::Tensor> trained;
+  for (auto& p : model->parameters(true)) if (p.requires_grad()) trained.push_back(p);
+  GradientSync gradients(dist, trained);
 
   const std::int64_t warmup = o.warmup >= 0 ? o.warmup : std::max<std::int64_t>(1, o.steps / 20);
   const std::int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<std::int64_t>(1, o.steps / 10);
-  const double tokens_per_step = static_cast<double>(o.batch_size * o.seq_len * o.grad_accum);
+  const double tokens_per_step = static_cast<double>(o.batch_size * o.seq_len * o.grad_accum * dist.world_size());
 
   auto save = [&] {
+    if (!root) return;
     save_model(*model, o.out);
     save_tensors(o.out / "optimizer.safetensors", optimizer.state());
-    write_file_atomically(state_path, state_json(state, o));
+    write_file_atomically(state_path, state_json(state, o, dist.world_size()));
   };
   auto evaluate_now = [&] {
     model->eval();
     ValStats v;
     {
       AutocastScope autocast(dtype == torch::kBFloat16);
-      v = validation_loss(*model, val_loader, o.batch_size, o.eval_batches, dtype, token_bytes ? &*token_bytes : nullptr);
+      // --eval-batches counts global batches, as the training batch does: the same windows on any world size.
+      v = validation_loss(*model, val_loader, o.batch_size, o.eval_batches * dist.world_size(), dtype,
+                          token_bytes ? &*token_bytes : nullptr, &dist);
     }
     model->train();
     JsonWriter line;
     line.begin_object().field("step", state.step).field("val_loss", v.loss).field("val_ppl", std::exp(v.loss));
     if (v.bits_per_byte) line.field("val_bpb", *v.bits_per_byte);
     line.field("val_tokens", v.tokens).end_object();
-    std::fprintf(metrics, "%s\n", line.str().c_str());
-    std::fflush(metrics);
+    write_metrics(line.str());
     summary.has_val = true;
     summary.last_val_loss = v.loss;
     if (v.loss < state.best_val_loss) {
       state.best_val_loss = v.loss;
       state.evals_without_improvement = 0;
-      save_model(*model, o.out / "best");
+      if (root) save_model(*model, o.out / "best");
     } else {
       ++state.evals_without_improvement;
     }
@@ -361,9 +419,10 @@ TrainSummary train(const TrainOptions& o) {
     Batch batch;
     DataCursor after;
   };
-  auto produce = [&loader, &o](DataCursor cursor) {
+  // Each rank takes its rows of the global batch (world_size x batch_size windows).
+  auto produce = [&loader, &o, &dist](DataCursor cursor) {
     Item item;
-    loader.next(cursor, o.batch_size, item.batch);
+    loader.next(cursor, o.batch_size * dist.world_size(), o.batch_size * dist.rank(), o.batch_size, item.batch);
     item.after = cursor;
     return item;
   };
@@ -377,7 +436,7 @@ TrainSummary train(const TrainOptions& o) {
   ::sigaction(SIGTERM, &action, &old_term);
 
   model->train();
-  const bool show = Progress::enabled();
+  const bool show = root && Progress::enabled();
   const auto run_start = std::chrono::steady_clock::now();
   double tokens_seen = 0;
   bool stop = false;
@@ -395,12 +454,25 @@ TrainSummary train(const TrainOptions& o) {
         AutocastScope autocast(dtype == torch::kBFloat16);
         loss = batch_loss(*model, item.batch, dtype, o.doc_mask);
       }
+      gradients.prepare(micro == o.grad_accum - 1);  // data-parallel: all-reduce during the last backward
       (loss / static_cast<double>(o.grad_accum)).backward();
       loss_sum += static_cast<double>(loss.item<float>());
+    }
+    // Data-parallel: average the gradients, and agree on the loss and on stopping (a signal may
+    // reach one rank only; every rank must leave the loop after the same step).
+    const double allreduce_s = gradients.average();
+    summary.allreduce_seconds += allreduce_s;
+    bool signalled = g_signal.load() != 0;
+    if (dist.active()) {
+      auto shared = torch::tensor({loss_sum, signalled ? 1.0 : 0.0}, torch::kDouble);
+      dist.all_reduce_sum(shared);
+      loss_sum = shared[0].item<double>() / dist.world_size();
+      signalled = shared[1].item<double>() > 0;
     }
     const double grad_norm = optimizer.clip_gradients(o.grad_clip);
     optimizer.step(lr);
     ++state.step;
+    inject_fault(o.fault, dist.rank(), state.step);
     const double loss = loss_sum / static_cast<double>(o.grad_accum);
     if (!std::isfinite(loss)) throw Error("loss became " + std::to_string(loss) + " at step " + std::to_string(state.step) + "; lower --lr or use fp32");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
@@ -416,10 +488,10 @@ TrainSummary train(const TrainOptions& o) {
         .field("grad_norm", grad_norm)
         .field("tokens_per_s", tokens_per_step / seconds)
         .field("step_s", seconds)
-        .field("peak_rss_bytes", peak_rss_bytes())
-        .end_object();
-    std::fprintf(metrics, "%s\n", line.str().c_str());
-    std::fflush(metrics);
+        .field("peak_rss_bytes", peak_rss_bytes());
+    if (dist.active()) line.field("world_size", dist.world_size()).field("allreduce_s", allreduce_s);
+    line.end_object();
+    write_metrics(line.str());
     if (show) {
       const double rate = tokens_seen / elapsed;
       const double eta = static_cast<double>(o.steps - state.step) * tokens_per_step / rate;
@@ -433,7 +505,7 @@ TrainSummary train(const TrainOptions& o) {
         stop = true;
       }
     }
-    if (g_signal.load() != 0 || (o.stop_after > 0 && state.step == o.stop_after)) {
+    if (signalled || (o.stop_after > 0 && state.step == o.stop_after)) {
       summary.interrupted = true;
       stop = true;
     }
@@ -443,7 +515,7 @@ TrainSummary train(const TrainOptions& o) {
   pending.wait();
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);
-  std::fclose(metrics);
+  if (metrics != nullptr) std::fclose(metrics);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   summary.tokens_per_s = summary.seconds > 0 ? tokens_seen / summary.seconds : 0;
   summary.peak_rss_bytes = peak_rss_bytes();

@@ -32,8 +32,10 @@ struct ValStats {
   std::uint64_t tokens = 0, bytes = 0;
   std::optional<double> bits_per_byte;
 };
-// Loss over the first max_batches batches (0: all) of a loader read in order.
+class Collective;
+// Loss over the first max_batches batches (0: all) of a loader read in order; with `dist`, the
+// batches are shared among the ranks and the result is the same on every rank.
 ValStats validation_loss(CausalLM& model, const WindowLoader& loader, std::int64_t batch_size, std::int64_t max_batches,
-                         torch::ScalarType dtype, const TokenBytes* bytes);
+                         torch::ScalarType dtype, const TokenBytes* bytes, Collective* dist = nullptr);
 
 }  // namespace sluice::finetune

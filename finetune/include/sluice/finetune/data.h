@@ -52,7 +52,11 @@ class WindowLoader {
   std::uint64_t num_tokens() const { return windows_ * static_cast<std::uint64_t>(seq_len_); }
   // Fills `out` with the next `batch` windows after `cursor` and advances the cursor (the order
   // of an epoch is a pure function of seed and epoch, so a cursor fully restores the position).
-  void next(DataCursor& cursor, std::int64_t batch, Batch& out) const;
+  void next(DataCursor& cursor, std::int64_t batch, Batch& out) const { next(cursor, batch, 0, batch, out); }
+  // Data-parallel form: the next `batch` windows are one global batch; `out` gets only its rows
+  // [first, first + rows) (one rank's share) and the cursor moves past all of them, so the cursor
+  // stays in global terms and N ranks together read exactly what one process would.
+  void next(DataCursor& cursor, std::int64_t batch, std::int64_t first, std::int64_t rows, Batch& out) const;
 
  private:
   std::uint64_t window_at(std::uint64_t epoch, std::uint64_t position) const;

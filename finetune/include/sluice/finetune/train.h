@@ -36,6 +36,9 @@ struct TrainOptions {
   bool doc_mask = false;  // block-diagonal attention between packed documents
   bool resume = false;
   std::int64_t stop_after = 0;  // stop as if interrupted after this step (tests of resume)
+  // Data-parallel runs (docs/distributed.md): the rank comes from the launcher's environment.
+  double dist_timeout = 300;  // seconds a collective may wait for the other ranks
+  std::string fault;          // tests: RANK:STEP:kill|hang (see inject_fault)
 };
 
 struct TrainSummary {
@@ -48,6 +51,8 @@ struct TrainSummary {
   std::int64_t parameters = 0;
   unsigned threads = 0;
   bool interrupted = false, early_stopped = false, resumed = false;
+  int rank = 0, world_size = 1;   // data-parallel: only rank 0 reports
+  double allreduce_seconds = 0;   // time spent averaging gradients over the ranks
 };
 
 TrainSummary train(const TrainOptions& options);
