@@ -46,6 +46,8 @@ struct IngestReport {
   std::uint64_t objects_fetched = 0;
   std::uint64_t bytes_fetched = 0;
   std::uint64_t shards = 0;
+  std::uint64_t repos_reused = 0;   // complete in an interrupted earlier run with the same options and commit
+  std::uint64_t docs_reused = 0;    // the same for --docs inputs whose files are unchanged
   std::map<std::string, std::uint64_t> skipped;  // by reason
   std::vector<SourceFailure> failures;
   double seconds = 0;
