@@ -17,7 +17,7 @@ struct IngestArgs {
   std::string cache;
   std::uint64_t max_bytes = 1 << 20;
   std::uint64_t shard_mb = 256;
-  int level = 3;
+  int level = 1;
   unsigned threads = 0;
   bool json = false;
 };
@@ -79,7 +79,7 @@ const bool registered = register_command({
       app.add_option("--cache", args->cache, "Bare clone cache (default ~/.cache/sluice/repos)");
       app.add_option("--max-bytes", args->max_bytes, "Skip files larger than this (bytes)")->default_val(1 << 20);
       app.add_option("--shard-mb", args->shard_mb, "Text megabytes per output shard")->default_val(256)->check(CLI::PositiveNumber);
-      app.add_option("--level", args->level, "zstd compression level")->default_val(3)->check(CLI::Range(1, 22));
+      app.add_option("--level", args->level, "zstd compression level (1 is fastest; ingest output is read once by the next stage)")->default_val(1)->check(CLI::Range(1, 22));
       add_threads_option(app, args->threads);
       add_json_flag(app, args->json);
       return [args] { return run_ingest_command(*args); };

@@ -119,35 +119,52 @@ void discard_unit(const std::filesystem::path& out, const std::string& name) {
 
 std::vector<ShardRecord> assemble_shards(const std::filesystem::path& out, const std::vector<UnitResult>& units,
                                          std::uint64_t shard_bytes, const std::string& config_hash) {
+  // Which pieces make which shard: decided from the records alone.
+  std::vector<std::vector<std::filesystem::path>> members;
   std::vector<ShardRecord> shards;
-  std::unique_ptr<AtomicFile> file;
-  ShardRecord current;
-  const auto close = [&] {
-    if (!file) return;
-    file->commit();
-    current.file_bytes = file->bytes_written();
-    current.xxh3 = file->digest().hex();
-    current.complete = true;
-    shards.push_back(std::move(current));
-    file.reset();
-  };
+  bool open = false;
   for (const auto& unit : units) {
     for (const auto& piece : unit.pieces) {
-      if (file && current.text_bytes + piece.text_bytes > shard_bytes) close();
-      if (!file) {
-        current = ShardRecord{};
-        current.name = shard_name(shards.size());
-        current.input = "ingest";
-        current.config_hash = config_hash;
-        file = std::make_unique<AtomicFile>(out / current.name);
+      if (open && shards.back().text_bytes + piece.text_bytes > shard_bytes) open = false;
+      if (!open) {
+        ShardRecord record;
+        record.name = shard_name(shards.size());
+        record.input = "ingest";
+        record.config_hash = config_hash;
+        record.complete = true;
+        shards.push_back(std::move(record));
+        members.emplace_back();
+        open = true;
       }
-      copy_into(unit_dir(out, unit.name) / piece.name, *file);
-      current.documents += piece.documents;
-      current.text_bytes += piece.text_bytes;
-      if (current.text_bytes >= shard_bytes) close();
+      shards.back().documents += piece.documents;
+      shards.back().text_bytes += piece.text_bytes;
+      shards.back().file_bytes += piece.file_bytes;
+      shards.back().xxh3 = piece.xxh3;
+      members.back().push_back(unit_dir(out, unit.name) / piece.name);
+      if (shards.back().text_bytes >= shard_bytes) open = false;
     }
   }
-  close();
+  for (std::size_t s = 0; s < shards.size(); ++s) {
+    const auto target = out / shards[s].name;
+    // A shard of one piece is that piece: a hard link (under a temporary name, then renamed into
+    // place) writes nothing, and the unit stays intact until the run is over.
+    if (members[s].size() == 1) {
+      const auto temp = out / (shards[s].name + ".tmp-link");
+      std::error_code ec;
+      std::filesystem::remove(temp, ec);
+      std::filesystem::create_hard_link(members[s][0], temp, ec);
+      if (!ec) {
+        std::filesystem::rename(temp, target, ec);
+        if (!ec) continue;
+        std::filesystem::remove(temp, ec);
+      }
+    }
+    AtomicFile file(target);
+    for (const auto& piece : members[s]) copy_into(piece, file);
+    file.commit();
+    shards[s].file_bytes = file.bytes_written();
+    shards[s].xxh3 = file.digest().hex();
+  }
   return shards;
 }
 

@@ -27,7 +27,7 @@ struct IngestOptions {
   std::uint64_t max_bytes = 1 << 20;        // larger files are skipped as too_large
   std::uint64_t shard_bytes = 256ull << 20; // text bytes per output shard
   unsigned threads = 0;                     // 0 = one per CPU
-  int zstd_level = 3;
+  int zstd_level = 1;                       // fast: the output is read once, by the next stage
   bool show_progress = true;
 };
 
