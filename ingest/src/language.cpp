@@ -182,9 +182,9 @@ class HeuristicPatterns {
  public:
   struct Pattern {
     Regex regex;
-    std::vector<std::string> texts;
+    TextSet texts;
     explicit Pattern(std::string_view source) : regex(source), texts(required_texts(source)) {}
-    bool search(std::string_view valid_utf8) const { return contains_any(valid_utf8, texts) && regex.search_valid_utf8(valid_utf8); }
+    bool search(std::string_view valid_utf8) const { return texts.found_in(valid_utf8) && regex.search_valid_utf8(valid_utf8); }
   };
   HeuristicPatterns() : patterns_(ld::kClausePatterns.size()), once_(ld::kClausePatterns.size()) {}
   const Pattern& pattern(std::size_t i) {

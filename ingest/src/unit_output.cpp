@@ -47,11 +47,14 @@ void ChunkOutput::seal() {
   ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, format_.zstd_level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-  Frame frame;
-  frame.bytes.resize(ZSTD_compressBound(json_.size()));
-  const std::size_t size = ZSTD_compress2(cctx, frame.bytes.data(), frame.bytes.size(), json_.data(), json_.size());
+  // The worst-case buffer is reused (resizing a fresh one would clear megabytes per frame); the
+  // frame keeps a copy of what was written.
+  thread_local std::string scratch;
+  if (scratch.size() < ZSTD_compressBound(json_.size())) scratch.resize(ZSTD_compressBound(json_.size()));
+  const std::size_t size = ZSTD_compress2(cctx, scratch.data(), scratch.size(), json_.data(), json_.size());
   if (ZSTD_isError(size)) throw Error(std::string("cannot compress documents: ") + ZSTD_getErrorName(size));
-  frame.bytes.resize(size);
+  Frame frame;
+  frame.bytes.assign(scratch.data(), size);
   frame.documents = documents_;
   frame.text_bytes = text_bytes_;
   frames_.push_back(std::move(frame));

@@ -227,16 +227,26 @@ TEST(RequiredTexts, NeverRuleOutAMatchOnRealFiles) {
     for (const auto& sample : samples) {
       if (!regex.search(sample)) continue;
       ++checked;
-      EXPECT_TRUE(sluice::ingest::contains_any(sample, texts)) << pattern;
+      EXPECT_TRUE(sluice::ingest::TextSet(texts).found_in(sample)) << pattern;
     }
   }
   EXPECT_GT(filtered, 100u);
   EXPECT_GT(checked, 50u);
 }
 
-TEST(RequiredTexts, ContainsAny) {
-  using sluice::ingest::contains_any;
-  EXPECT_TRUE(contains_any("int x; std::vector<int> v;", {"std::"}));
-  EXPECT_FALSE(contains_any("int x;", {"std::", "template"}));
-  EXPECT_TRUE(contains_any("anything", {}));
+TEST(RequiredTexts, TextSetFindsEachTextWherever) {
+  using sluice::ingest::TextSet;
+  const TextSet cpp({"std::", "template", "constexpr"});
+  EXPECT_TRUE(cpp.found_in("int x; std::vector<int> v;"));
+  EXPECT_TRUE(cpp.found_in("std::"));
+  EXPECT_TRUE(cpp.found_in("x constexpr"));
+  EXPECT_TRUE(cpp.found_in("templatetemplate"));
+  EXPECT_FALSE(cpp.found_in("int x; std:"));
+  EXPECT_FALSE(cpp.found_in("constexp r :: templat"));
+  EXPECT_FALSE(cpp.found_in(""));
+  EXPECT_TRUE(TextSet({}).found_in("anything"));
+  // The rare byte at either end of a text, and repeated.
+  EXPECT_TRUE(TextSet({"::a"}).found_in("x::b ::a"));
+  EXPECT_TRUE(TextSet({"a::"}).found_in("a:a::"));
+  EXPECT_FALSE(TextSet({"a::"}).found_in("a:a:"));
 }
