@@ -71,7 +71,9 @@ const bool registered = register_command({
           "in place. Files are skipped and counted as binary, too_large, vendored, generated (linguist's rules and\n"
           "'generated' / 'do not edit' headers), symlink, submodule or not_utf8. A repository that fails is listed\n"
           "in the summary, repos.jsonl.zst and manifest.json; the others go on and the exit status is 2.\n"
-          "Output: OUT/part-NNNNN.jsonl.zst, OUT/repos.jsonl.zst (commit, counts, license texts), OUT/manifest.json.");
+          "Output: OUT/part-NNNNN.jsonl.zst, OUT/repos.jsonl.zst (commit, counts, license texts), OUT/manifest.json.\n"
+          "Documents come in input order, then path order, at any -j. An interrupted run (crash, kill) run again\n"
+          "with the same options reuses every repository it had finished at the same commit (OUT/.ingest-units).");
       app.add_option("sources", args->sources, "Repositories: URL (https, ssh, git, file) or local PATH");
       app.add_option("--repos", args->repos_file, "File with one repository per line: URL [REF]")->check(CLI::ExistingFile);
       app.add_option("--docs", args->docs, "Documentation directory, tarball or zip (repeatable)");
