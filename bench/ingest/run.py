@@ -4,17 +4,20 @@
 Builds three repositories under bench/work/ from source trees that ship with the machine
 (/usr/share/perl5, /usr/lib/python3.11, /usr/include), each committed in two commits, then reads
 the tree of HEAD with:
-  sluice      sluice ingest PATH (read in place from the object database, -j THREADS, every blob read:
-              binary / not UTF-8 ones are read and skipped, the rest written as zstd JSONL shards)
+  sluice      sluice ingest PATH (read in place from the object database, -j THREADS, --max-bytes high;
+              blobs whose name says binary (.so, .a, .pyc, .png, ...) are counted unread, every other
+              blob is read, tested (binary, UTF-8, generated, language) and written as zstd JSONL)
   cat-file    git ls-tree -r + git cat-file --batch > /dev/null (one process, one core)
   clone+read  git clone (file://, checkout) + reading every checked-out file
-Each side runs ROUNDS times, alternating, and the medians and ratios are printed.
-Usage: bench/ingest/run.py [--sluice build/release/cli/sluice] [--rounds 5] [--threads 2]
+Each side runs ROUNDS times, alternating, and the medians and ratios are printed: wall time, and
+CPU time (user + sys of the child processes), which a loaded machine disturbs less.
+Usage: bench/ingest/run.py [--sluice build/release/cli/sluice] [--rounds 5] [--threads 2] [--no-clone]
 The release binary links LibTorch, whose loading costs ~1 s of CPU per start; for the ingest
 figures themselves use a binary configured with -DSLUICE_WITH_TORCH=OFF (see BENCHMARKS.md).
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -66,10 +69,17 @@ def head_blobs(repo):
     return files, size
 
 
+def child_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(fn):
+    """Wall seconds and CPU seconds (user + sys of the processes it ran)."""
+    cpu = child_cpu()
     start = time.perf_counter()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, child_cpu() - cpu
 
 
 def run_sluice(binary, repo, threads, out):
@@ -103,18 +113,19 @@ def main():
     parser.add_argument("--sluice", default=os.path.join(ROOT, "build", "release", "cli", "sluice"))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-clone", action="store_true", help="skip the clone+read side (slow on a loaded machine)")
     args = parser.parse_args()
     if not os.access(args.sluice, os.X_OK):
         sys.exit(f"{args.sluice}: not built (scripts/build release)")
     os.makedirs(WORK, exist_ok=True)
-    startup = statistics.median(timed(lambda: subprocess.run([args.sluice, "version"], check=True, stdout=subprocess.DEVNULL))
+    startup = statistics.median(timed(lambda: subprocess.run([args.sluice, "version"], check=True, stdout=subprocess.DEVNULL))[0]
                                 for _ in range(args.rounds))
     print(f"# {args.sluice}: start-up (sluice version) {startup:.3f} s")
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
           f"sluice -j {args.threads}, {args.rounds} rounds alternating, medians")
     print("| repository | files | MB | sluice s | cat-file s | clone+read s | sluice files/s | sluice MB/s | cat-file MB/s "
-          "| sluice vs cat-file | sluice vs clone+read |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| sluice vs cat-file | sluice vs clone+read | sluice CPU s | cat-file CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, source in SOURCES:
         repo = build_repo(name, source)
         files, size = head_blobs(repo)
@@ -122,11 +133,14 @@ def main():
         for _ in range(args.rounds):
             times["sluice"].append(timed(lambda: run_sluice(args.sluice, repo, args.threads, os.path.join(WORK, "out"))))
             times["cat"].append(timed(lambda: run_cat_file(repo)))
-            times["clone"].append(timed(lambda: run_clone_read(repo, os.path.join(WORK, "clone"))))
-        s, c, k = (statistics.median(times[key]) for key in ("sluice", "cat", "clone"))
+            if not args.no_clone:
+                times["clone"].append(timed(lambda: run_clone_read(repo, os.path.join(WORK, "clone"))))
+        s, c = (statistics.median(t[0] for t in times[key]) for key in ("sluice", "cat"))
+        s_cpu, c_cpu = (statistics.median(t[1] for t in times[key]) for key in ("sluice", "cat"))
+        k = statistics.median(t[0] for t in times["clone"]) if times["clone"] else float("nan")
         mb = size / 1e6
         print(f"| {name} | {files} | {mb:.1f} | {s:.3f} | {c:.3f} | {k:.3f} | {files / s:.0f} | {mb / s:.0f} | {mb / c:.0f} "
-              f"| {c / s:.2f}x | {k / s:.2f}x |", flush=True)
+              f"| {c / s:.2f}x | {k / s:.2f}x | {s_cpu:.2f} | {c_cpu:.2f} |", flush=True)
     shutil.rmtree(os.path.join(WORK, "out"), ignore_errors=True)
     shutil.rmtree(os.path.join(WORK, "clone"), ignore_errors=True)
 

@@ -17,7 +17,7 @@ struct IngestArgs {
   std::string cache;
   std::uint64_t max_bytes = 1 << 20;
   std::uint64_t shard_mb = 256;
-  int level = 3;
+  int level = 1;
   unsigned threads = 0;
   bool json = false;
 };
@@ -71,7 +71,9 @@ const bool registered = register_command({
           "in place. Files are skipped and counted as binary, too_large, vendored, generated (linguist's rules and\n"
           "'generated' / 'do not edit' headers), symlink, submodule or not_utf8. A repository that fails is listed\n"
           "in the summary, repos.jsonl.zst and manifest.json; the others go on and the exit status is 2.\n"
-          "Output: OUT/part-NNNNN.jsonl.zst, OUT/repos.jsonl.zst (commit, counts, license texts), OUT/manifest.json.");
+          "Output: OUT/part-NNNNN.jsonl.zst, OUT/repos.jsonl.zst (commit, counts, license texts), OUT/manifest.json.\n"
+          "Documents come in input order, then path order, at any -j. An interrupted run (crash, kill) run again\n"
+          "with the same options reuses every repository it had finished at the same commit (OUT/.ingest-units).");
       app.add_option("sources", args->sources, "Repositories: URL (https, ssh, git, file) or local PATH");
       app.add_option("--repos", args->repos_file, "File with one repository per line: URL [REF]")->check(CLI::ExistingFile);
       app.add_option("--docs", args->docs, "Documentation directory, tarball or zip (repeatable)");
@@ -79,7 +81,7 @@ const bool registered = register_command({
       app.add_option("--cache", args->cache, "Bare clone cache (default ~/.cache/sluice/repos)");
       app.add_option("--max-bytes", args->max_bytes, "Skip files larger than this (bytes)")->default_val(1 << 20);
       app.add_option("--shard-mb", args->shard_mb, "Text megabytes per output shard")->default_val(256)->check(CLI::PositiveNumber);
-      app.add_option("--level", args->level, "zstd compression level")->default_val(3)->check(CLI::Range(1, 22));
+      app.add_option("--level", args->level, "zstd compression level (1 is fastest; ingest output is read once by the next stage)")->default_val(1)->check(CLI::Range(1, 22));
       add_threads_option(app, args->threads);
       add_json_flag(app, args->json);
       return [args] { return run_ingest_command(*args); };

@@ -38,8 +38,8 @@ bool is_gzip_name(const std::string& name) { return !is_archive_name(name) && lo
 // Per-file work shared by directory walking and archive reading; one per thread.
 class DocsReader {
  public:
-  DocsReader(std::string input, ShardPool& shards, std::uint64_t max_bytes, Progress* progress)
-      : input_(std::move(input)), lease_(shards), max_bytes_(max_bytes), progress_(progress) {}
+  DocsReader(std::string input, FrameFormat format, std::uint64_t max_bytes, Progress* progress)
+      : input_(std::move(input)), output_(format), max_bytes_(max_bytes), progress_(progress) {}
 
   void file(const std::string& path, std::string_view data) {
     ++tally.files;
@@ -65,7 +65,7 @@ class DocsReader {
     }
     ++tally.documents;
     tally.text_bytes += doc_.text.size();
-    lease_.write(doc_);
+    output_.write(doc_);
   }
 
   void skip(SkipReason reason) {
@@ -74,11 +74,12 @@ class DocsReader {
   }
 
   std::uint64_t max_bytes() const { return max_bytes_; }
+  std::vector<Frame> take() { return output_.take(); }
   DocsFacts tally;
 
  private:
   std::string input_;
-  SlotLease lease_;
+  ChunkOutput output_;
   std::uint64_t max_bytes_;
   Progress* progress_;
   Document doc_;
@@ -175,17 +176,17 @@ void merge(DocsFacts& into, const DocsFacts& from) {
 
 }  // namespace
 
-void read_docs(const std::filesystem::path& input, ShardPool& shards, unsigned threads, std::uint64_t max_bytes,
-               Progress* progress, DocsFacts& facts) {
+void read_docs(const std::filesystem::path& input, const DocsContext& context, UnitWriter& writer, DocsFacts& facts) {
   init_libgit2();
   facts.input = input.string();
   std::error_code ec;
   const auto status = std::filesystem::symlink_status(input, ec);
   if (ec || !std::filesystem::exists(status)) fail_at(input.string(), 0, "no such file or directory");
   if (!std::filesystem::is_directory(std::filesystem::status(input, ec))) {
-    DocsReader reader(facts.input, shards, max_bytes, progress);
+    DocsReader reader(facts.input, context.format, context.max_bytes, context.progress);
     if (is_archive_name(input.filename().string())) read_archive(input, "", reader);
     else read_file(input, input.filename().string(), reader);
+    writer.commit(0, reader.take());
     merge(facts, reader.tally);
     return;
   }
@@ -201,22 +202,30 @@ void read_docs(const std::filesystem::path& input, ShardPool& shards, unsigned t
   facts.files += symlinks;
   facts.skipped[static_cast<std::size_t>(SkipReason::kSymlink)] += symlinks;
 
+  // Chunks of a fixed number of files in name order: documents come out in that order.
   const std::size_t chunk = 32;
   std::mutex mutex;
-  parallel_for((files.size() + chunk - 1) / chunk, threads == 0 ? default_threads() : threads, [&](std::size_t c) {
-    DocsReader reader(facts.input, shards, max_bytes, progress);
-    for (std::size_t i = c * chunk; i < std::min(files.size(), (c + 1) * chunk); ++i) {
-      // One damaged file must not cost the rest of a documentation tree: it is skipped and counted.
-      try {
-        read_file(files[i], std::filesystem::relative(files[i], input).generic_string(), reader);
-      } catch (const Error& error) {
-        reader.skip(SkipReason::kUnreadable);
-        std::lock_guard lock(mutex);
-        if (facts.unreadable_examples.size() < 10) facts.unreadable_examples.push_back(error.what());
+  parallel_for((files.size() + chunk - 1) / chunk, context.threads == 0 ? default_threads() : context.threads, [&](std::size_t c) {
+    if (!writer.wait_turn(c)) return;
+    try {
+      DocsReader reader(facts.input, context.format, context.max_bytes, context.progress);
+      for (std::size_t i = c * chunk; i < std::min(files.size(), (c + 1) * chunk); ++i) {
+        // One damaged file must not cost the rest of a documentation tree: it is skipped and counted.
+        try {
+          read_file(files[i], std::filesystem::relative(files[i], input).generic_string(), reader);
+        } catch (const Error& error) {
+          reader.skip(SkipReason::kUnreadable);
+          std::lock_guard lock(mutex);
+          if (facts.unreadable_examples.size() < 10) facts.unreadable_examples.push_back(error.what());
+        }
       }
+      writer.commit(c, reader.take());
+      std::lock_guard lock(mutex);
+      merge(facts, reader.tally);
+    } catch (...) {
+      writer.fail();
+      throw;
     }
-    std::lock_guard lock(mutex);
-    merge(facts, reader.tally);
   });
 }
 

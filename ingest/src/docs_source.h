@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "shard_pool.h"
+#include "unit_output.h"
 #include "skip_rules.h"
 #include "sluice/core/progress.h"
 
@@ -22,8 +22,16 @@ struct DocsFacts {
   std::vector<std::string> unreadable_examples;  // the first errors of files skipped as unreadable
 };
 
-// Throws Error for an input that cannot be read at all (missing, corrupt archive).
-void read_docs(const std::filesystem::path& input, ShardPool& shards, unsigned threads, std::uint64_t max_bytes,
-               Progress* progress, DocsFacts& facts);
+struct DocsContext {
+  unsigned threads;
+  std::uint64_t max_bytes;
+  FrameFormat format;
+  Progress* progress;
+};
+
+// Reads one input into documents, written to `writer` in path order (an archive: in its own
+// order). Throws Error for an input that cannot be read at all (missing, corrupt archive); the
+// caller then drops what was written.
+void read_docs(const std::filesystem::path& input, const DocsContext& context, UnitWriter& writer, DocsFacts& facts);
 
 }  // namespace sluice::ingest

@@ -27,6 +27,7 @@ std::optional<SkipReason> skip_by_path(std::string_view path, std::uint64_t size
   if (is_vendored_path(path)) return SkipReason::kVendored;
   if (is_generated_path(path)) return SkipReason::kGenerated;
   if (size > max_bytes) return SkipReason::kTooLarge;
+  if (is_binary_name(path)) return SkipReason::kBinary;
   return std::nullopt;
 }
 

@@ -1,7 +1,9 @@
 // run_ingest: repositories first (fetched in parallel, then each read with every thread), then
-// documentation inputs; shards, repos.jsonl.zst and the manifest at the end.
+// documentation inputs, each a unit of its own (units.h) that a rerun reuses when complete; the
+// shards, repos.jsonl.zst and the manifest at the end.
 #include "sluice/ingest/ingest.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <chrono>
 #include <fstream>
@@ -10,7 +12,7 @@
 
 #include "docs_source.h"
 #include "repo_source.h"
-#include "shard_pool.h"
+#include "units.h"
 #include "sluice/core/error.h"
 #include "sluice/core/io.h"
 #include "sluice/core/json.h"
@@ -26,8 +28,8 @@ constexpr const char* kReposName = "repos.jsonl.zst";
 class RepoLog {
  public:
   RepoLog(const std::filesystem::path& out, int level) : file_(out / kReposName), zstd_(file_, level, (out / kReposName).string()) {}
-  void write(const RepoFacts& facts) {
-    const std::string line = facts.to_json() + "\n";
+  void write(std::string line) {
+    line.push_back('\n');
     zstd_.write(line.data(), line.size());
   }
   void commit() {
@@ -40,17 +42,62 @@ class RepoLog {
   ZstdSink zstd_;
 };
 
-void add_skips(IngestReport& report, const SkipCounts& counts) {
-  for (std::size_t r = 0; r < kSkipReasonCount; ++r) report.skipped[std::string(skip_reason_name(static_cast<SkipReason>(r)))] += counts[r];
+void add_totals(IngestReport& report, const UnitTotals& totals) {
+  report.files += totals.files;
+  report.documents += totals.documents;
+  report.text_bytes += totals.text_bytes;
+  for (std::size_t r = 0; r < kSkipReasonCount; ++r) {
+    report.skipped[std::string(skip_reason_name(static_cast<SkipReason>(r)))] += totals.skipped[r];
+  }
 }
 
-// Shards of an earlier run in the same directory would otherwise mix with this run's.
+// Shards of an earlier run in the same directory would otherwise mix with this run's (complete
+// units of an interrupted run are kept apart, in OUT/.ingest-units, and reused from there).
 void remove_old_outputs(const std::filesystem::path& out) {
   std::error_code ec;
+  std::filesystem::remove(out / kManifestName, ec);
   for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.starts_with("part-") && name.ends_with(".jsonl.zst")) std::filesystem::remove(entry.path(), ec);
   }
+}
+
+std::string unit_name(char kind, std::size_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%c%05zu", kind, index);
+  return name;
+}
+
+// What a docs input holds, cheaply: every file's relative path, size and modification time.
+std::string docs_signature(const std::filesystem::path& input) {
+  std::error_code ec;
+  std::string signature;
+  const auto add = [&](const std::filesystem::path& file, const std::string& relative) {
+    const auto size = std::filesystem::file_size(file, ec);
+    const auto time = std::filesystem::last_write_time(file, ec).time_since_epoch().count();
+    signature += relative + '\t' + std::to_string(size) + '\t' + std::to_string(time) + '\n';
+  };
+  if (!std::filesystem::is_directory(input, ec)) {
+    add(input, input.filename().string());
+    return signature;
+  }
+  std::vector<std::filesystem::path> files;
+  for (auto it = std::filesystem::recursive_directory_iterator(input, ec); !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_symlink() && it->is_regular_file()) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) add(file, std::filesystem::relative(file, input).generic_string());
+  return signature;
+}
+
+// A failed repository contributes no documents: its counts start again from nothing, so that its
+// record says the same whichever chunks happened to finish before the failure.
+void clear_counts(RepoFacts& facts) {
+  facts.files = facts.documents = facts.text_bytes = 0;
+  facts.skipped = {};
+  facts.licenses.clear();
+  facts.submodules.clear();
 }
 
 std::string options_json(const IngestOptions& options) {
@@ -94,6 +141,7 @@ std::string IngestReport::to_json() const {
   json.field("stage", "ingest").field("repos", repos).field("repos_failed", repos_failed).field("docs_inputs", docs_inputs);
   json.field("files", files).field("documents", documents).field("text_bytes", text_bytes);
   json.field("objects_fetched", objects_fetched).field("bytes_fetched", bytes_fetched).field("shards", shards);
+  json.field("repos_reused", repos_reused).field("docs_reused", docs_reused);
   json.key("skipped").begin_object();
   for (const auto& [reason, count] : skipped) json.field(reason, count);
   json.end_object();
@@ -115,16 +163,16 @@ IngestReport run_ingest(const IngestOptions& options) {
 
   const std::string config = options_json(options);
   const std::string hash = config_hash("ingest", config);
-  WriterOptions writer;
-  writer.zstd_level = options.zstd_level;
-  ShardPool shards(options.out, options.shard_bytes, writer, hash);
+  const FrameFormat format = frame_format(options.zstd_level, options.shard_bytes);
   RepoLog repo_log(options.out, options.zstd_level);
   std::optional<Progress> progress;
   if (options.show_progress) progress.emplace("ingest", 0, "bytes");
   Progress* progress_ptr = progress ? &*progress : nullptr;
   const unsigned threads = options.threads == 0 ? default_threads() : options.threads;
+  const std::size_t window = std::size_t{threads} * 4;
 
   IngestReport report;
+  std::vector<UnitResult> units;
   // Fetching waits on the network more than on the CPU: more of them at once than threads.
   std::vector<RepoFacts> facts(options.repos.size());
   std::vector<std::optional<LocalRepository>> prepared(options.repos.size());
@@ -139,50 +187,83 @@ IngestReport run_ingest(const IngestOptions& options) {
   });
   for (std::size_t i = 0; i < options.repos.size(); ++i) {
     RepoFacts& repo = facts[i];
+    ++report.repos;
+    report.objects_fetched += repo.objects_fetched;
+    report.bytes_fetched += repo.bytes_fetched;
     if (prepared[i]) {
+      const std::string name = unit_name('r', i);
+      const std::string unit_hash = config_hash("ingest", config + "\nrepo\n" + repo.url + "\n" + repo.ref + "\n" + repo.commit);
+      if (auto done = load_unit(options.out, name, unit_hash)) {
+        ++report.repos_reused;
+        add_totals(report, done->totals);
+        repo_log.write(std::move(done->repo_line));
+        done->repo_line.clear();
+        units.push_back(std::move(*done));
+        repo = RepoFacts{};
+        continue;
+      }
       try {
-        read_repository(*prepared[i], {shards, threads, options.max_bytes, progress_ptr}, repo);
+        UnitWriter writer(fresh_unit_dir(options.out, name), options.shard_bytes, window);
+        read_repository(*prepared[i], {threads, options.max_bytes, format, progress_ptr}, writer, repo);
+        UnitResult unit;
+        unit.name = name;
+        unit.pieces = writer.finish();
+        unit.totals = {repo.files, repo.documents, repo.text_bytes, repo.skipped};
+        unit.repo_line = repo.to_json();
+        save_unit(options.out, unit, unit_hash);
+        add_totals(report, unit.totals);
+        unit.repo_line.clear();
+        units.push_back(std::move(unit));
       } catch (const Error& error) {
+        discard_unit(options.out, name);
+        clear_counts(repo);
         repo.error = error.what();
       }
     }
-    repo_log.write(repo);
-    ++report.repos;
-    report.files += repo.files;
-    report.documents += repo.documents;
-    report.text_bytes += repo.text_bytes;
-    report.objects_fetched += repo.objects_fetched;
-    report.bytes_fetched += repo.bytes_fetched;
-    add_skips(report, repo.skipped);
     if (!repo.error.empty()) {
       ++report.repos_failed;
       report.failures.push_back({repo.url, repo.error});
     }
+    repo_log.write(repo.to_json());
     repo = RepoFacts{};  // license texts are written; do not keep them
   }
 
-  for (const auto& input : options.docs) {
-    DocsFacts docs;
+  for (std::size_t i = 0; i < options.docs.size(); ++i) {
+    const auto& input = options.docs[i];
     ++report.docs_inputs;
+    const std::string name = unit_name('d', i);
+    const std::string unit_hash = config_hash("ingest", config + "\ndocs\n" + input.string() + "\n" + docs_signature(input));
+    if (auto done = load_unit(options.out, name, unit_hash)) {
+      ++report.docs_reused;
+      add_totals(report, done->totals);
+      units.push_back(std::move(*done));
+      continue;
+    }
+    DocsFacts docs;
     try {
-      read_docs(input, shards, threads, options.max_bytes, progress_ptr, docs);
+      UnitWriter writer(fresh_unit_dir(options.out, name), options.shard_bytes, window);
+      read_docs(input, {threads, options.max_bytes, format, progress_ptr}, writer, docs);
+      UnitResult unit;
+      unit.name = name;
+      unit.pieces = writer.finish();
+      unit.totals = {docs.files, docs.documents, docs.text_bytes, docs.skipped};
+      save_unit(options.out, unit, unit_hash);
+      add_totals(report, unit.totals);
+      units.push_back(std::move(unit));
     } catch (const Error& error) {
+      discard_unit(options.out, name);
       report.failures.push_back({input.string(), error.what()});
     }
     for (const auto& example : docs.unreadable_examples) {
       std::fprintf(stderr, "sluice ingest: skipped an unreadable file: %s\n", example.c_str());
     }
-    report.files += docs.files;
-    report.documents += docs.documents;
-    report.text_bytes += docs.text_bytes;
-    add_skips(report, docs.skipped);
   }
 
   Manifest manifest;
   manifest.stage = "ingest";
   manifest.config_hash = hash;
   manifest.config_json = config;
-  for (auto& record : shards.finish()) manifest.put(std::move(record));
+  for (auto& record : assemble_shards(options.out, units, options.shard_bytes, hash)) manifest.put(std::move(record));
   repo_log.commit();
   report.shards = manifest.shards().size();
   {
@@ -203,6 +284,7 @@ IngestReport run_ingest(const IngestOptions& options) {
     manifest.extra.emplace_back("failures", failures.take());
   }
   manifest.save(options.out);
+  remove_units(options.out);
   if (progress) progress->finish();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

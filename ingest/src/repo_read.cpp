@@ -1,6 +1,7 @@
 // read_repository: the commit's tree, read from the object database on several threads.
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "encoding.h"
@@ -105,16 +106,26 @@ void add_submodule_urls(std::string_view text, std::vector<Submodule>& submodule
   flush();
 }
 
-// Counters of one chunk, merged into the facts at its end.
+// Counters of one block or chunk, merged into the facts at its end.
 struct Tally {
   std::uint64_t files = 0, documents = 0, text_bytes = 0;
   SkipCounts skipped{};
   std::vector<LicenseFile> licenses;
 };
 
+// What the first pass (object headers only) decided for one blob.
+struct Plan {
+  std::size_t size = 0;
+  std::optional<SkipReason> skip;  // by path or size; the blob may still be read (license, .gitmodules)
+  bool read = false;
+  bool license = false;  // its text goes to the repository's record
+};
+
+constexpr std::size_t kMaxChunkFiles = 256;
+
 }  // namespace
 
-void read_repository(const LocalRepository& local, const ReadContext& context, RepoFacts& facts) {
+void read_repository(const LocalRepository& local, const ReadContext& context, UnitWriter& writer, RepoFacts& facts) {
   init_libgit2();
   HandlePool handles(local.git_dir);
   Tree tree;
@@ -130,72 +141,114 @@ void read_repository(const LocalRepository& local, const ReadContext& context, R
     git_check(git_tree_walk(root, GIT_TREEWALK_PRE, collect, &tree), "walk the tree of " + facts.commit);
     handles.release(std::move(handle));
   }
+  // git's own tree order walked depth first is already byte order of the full paths; sorting
+  // states the order documents come out in rather than relying on that.
+  std::sort(tree.blobs.begin(), tree.blobs.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
   facts.skipped[static_cast<std::size_t>(SkipReason::kSymlink)] += tree.symlinks;
   facts.skipped[static_cast<std::size_t>(SkipReason::kSubmodule)] += tree.submodules.size();
   facts.files += tree.symlinks + tree.submodules.size();
-
-  // Chunks small enough to balance the threads, large enough to amortise the hand-offs.
   const unsigned threads = context.threads == 0 ? default_threads() : context.threads;
-  const std::size_t chunk = std::clamp<std::size_t>(tree.blobs.size() / (std::size_t{threads} * 8), 8, 512);
-  const std::size_t chunks = (tree.blobs.size() + chunk - 1) / chunk;
   std::mutex merge;
-  std::string gitmodules;
-  parallel_for(chunks, threads, [&](std::size_t c) {
-    auto handle = handles.acquire();
-    SlotLease lease(context.shards);
-    Tally tally;
-    Document doc;
-    FileOrigin origin;
-    origin.repo = facts.url;
-    origin.commit = facts.commit;
-    const std::size_t end = std::min(tree.blobs.size(), (c + 1) * chunk);
-    for (std::size_t i = c * chunk; i < end; ++i) {
-      const Entry& entry = tree.blobs[i];
-      ++tally.files;
-      std::size_t size = 0;
-      git_object_t type = GIT_OBJECT_INVALID;
-      git_check(git_odb_read_header(&size, &type, handle->odb.get(), &entry.oid), entry.path + ": blob " + oid_hex(entry.oid));
-      const bool license = is_license_path(entry.path);
-      auto skip = skip_by_path(entry.path, size, context.max_bytes);
-      const bool wanted = entry.path == ".gitmodules" || (license && size <= context.max_bytes);
-      if (skip && !wanted) {
-        ++tally.skipped[static_cast<std::size_t>(*skip)];
-        continue;
-      }
-      git_odb_object* raw = nullptr;
-      git_check(git_odb_read(&raw, handle->odb.get(), &entry.oid), entry.path + ": blob " + oid_hex(entry.oid));
-      OdbObjectPtr object(raw);
-      const std::string_view data(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
-      if (context.progress != nullptr) context.progress->add(data.size());
-      if (entry.path == ".gitmodules") {
-        std::lock_guard lock(merge);
-        gitmodules.assign(data);
-      }
-      if (license && is_valid_utf8(data)) tally.licenses.push_back({entry.path, std::string(data)});
-      if (skip) {
-        ++tally.skipped[static_cast<std::size_t>(*skip)];
-        continue;
-      }
-      const std::string blob = oid_hex(entry.oid);
-      origin.path = entry.path;
-      origin.blob = blob;
-      skip = make_document(origin, data, doc);
-      if (skip) {
-        ++tally.skipped[static_cast<std::size_t>(*skip)];
-        continue;
-      }
-      ++tally.documents;
-      tally.text_bytes += doc.text.size();
-      lease.write(doc);
-    }
-    if (context.progress != nullptr) context.progress->add_items(tally.files);
-    handles.release(std::move(handle));
+  const auto add = [&](Tally& tally) {
     std::lock_guard lock(merge);
     facts.files += tally.files;
     facts.documents += tally.documents;
     facts.text_bytes += tally.text_bytes;
     for (std::size_t r = 0; r < kSkipReasonCount; ++r) facts.skipped[r] += tally.skipped[r];
     for (auto& license : tally.licenses) facts.licenses.push_back(std::move(license));
+  };
+
+  // First pass, object headers only: sizes, and the blobs that path or size rules skip unread.
+  std::vector<Plan> plans(tree.blobs.size());
+  constexpr std::size_t kBlock = 1024;
+  parallel_for((tree.blobs.size() + kBlock - 1) / kBlock, threads, [&](std::size_t b) {
+    auto handle = handles.acquire();
+    Tally tally;
+    for (std::size_t i = b * kBlock; i < std::min(tree.blobs.size(), (b + 1) * kBlock); ++i) {
+      const Entry& entry = tree.blobs[i];
+      Plan& plan = plans[i];
+      git_object_t type = GIT_OBJECT_INVALID;
+      git_check(git_odb_read_header(&plan.size, &type, handle->odb.get(), &entry.oid), entry.path + ": blob " + oid_hex(entry.oid));
+      plan.skip = skip_by_path(entry.path, plan.size, context.max_bytes);
+      plan.license = plan.size <= context.max_bytes && is_license_path(entry.path);
+      const bool wanted = entry.path == ".gitmodules" || plan.license;
+      plan.read = !plan.skip || wanted;
+      if (!plan.read) {
+        ++tally.files;
+        ++tally.skipped[static_cast<std::size_t>(*plan.skip)];
+      }
+    }
+    handles.release(std::move(handle));
+    if (context.progress != nullptr) context.progress->add_items(tally.files);
+    add(tally);
+  });
+
+  // Chunks of about one output frame of input each: the plan depends on the data only, so the
+  // documents come out in path order whatever the threads do.
+  std::vector<std::size_t> reads;
+  std::vector<std::size_t> chunk_starts;
+  std::size_t pending = 0;
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    if (!plans[i].read) continue;
+    if (pending == 0 || pending >= context.format.frame_bytes || reads.size() - chunk_starts.back() >= kMaxChunkFiles) {
+      chunk_starts.push_back(reads.size());
+      pending = 0;
+    }
+    reads.push_back(i);
+    pending += std::max<std::size_t>(plans[i].size, 1);
+  }
+  chunk_starts.push_back(reads.size());
+
+  std::string gitmodules;
+  parallel_for(chunk_starts.size() - 1, threads, [&](std::size_t c) {
+    if (!writer.wait_turn(c)) return;
+    try {
+      auto handle = handles.acquire();
+      ChunkOutput output(context.format);
+      Tally tally;
+      Document doc;
+      FileOrigin origin;
+      origin.repo = facts.url;
+      origin.commit = facts.commit;
+      for (std::size_t k = chunk_starts[c]; k < chunk_starts[c + 1]; ++k) {
+        const Entry& entry = tree.blobs[reads[k]];
+        const Plan& plan = plans[reads[k]];
+        std::optional<SkipReason> skip = plan.skip;
+        ++tally.files;
+        git_odb_object* raw = nullptr;
+        git_check(git_odb_read(&raw, handle->odb.get(), &entry.oid), entry.path + ": blob " + oid_hex(entry.oid));
+        OdbObjectPtr object(raw);
+        const std::string_view data(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+        if (context.progress != nullptr) context.progress->add(data.size());
+        if (entry.path == ".gitmodules") {
+          std::lock_guard lock(merge);
+          gitmodules.assign(data);
+        }
+        if (plan.license && is_valid_utf8(data)) {
+          tally.licenses.push_back({entry.path, std::string(data)});
+        }
+        if (!skip) {
+          const std::string blob = oid_hex(entry.oid);
+          origin.path = entry.path;
+          origin.blob = blob;
+          skip = make_document(origin, data, doc);
+        }
+        if (skip) {
+          ++tally.skipped[static_cast<std::size_t>(*skip)];
+          continue;
+        }
+        ++tally.documents;
+        tally.text_bytes += doc.text.size();
+        output.write(doc);
+      }
+      handles.release(std::move(handle));
+      if (context.progress != nullptr) context.progress->add_items(tally.files);
+      writer.commit(c, output.take());
+      add(tally);
+    } catch (...) {
+      writer.fail();
+      throw;
+    }
   });
   std::sort(facts.licenses.begin(), facts.licenses.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   add_submodule_urls(gitmodules, tree.submodules);

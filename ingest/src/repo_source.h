@@ -10,7 +10,7 @@
 #include <string>
 
 #include "repo_facts.h"
-#include "shard_pool.h"
+#include "unit_output.h"
 #include "sluice/core/progress.h"
 #include "sluice/ingest/ingest.h"
 
@@ -26,14 +26,14 @@ struct LocalRepository {
 LocalRepository prepare_repository(const RepoSpec& spec, const std::filesystem::path& cache, RepoFacts& facts);
 
 struct ReadContext {
-  ShardPool& shards;
   unsigned threads;
   std::uint64_t max_bytes;
+  FrameFormat format;
   Progress* progress;
 };
 
-// Reads every file of the commit's tree into documents. Throws Error (for a corrupt repository);
-// `facts` then holds what was counted so far.
-void read_repository(const LocalRepository& repo, const ReadContext& context, RepoFacts& facts);
+// Reads every file of the commit's tree into documents, written to `writer` in path order. Throws
+// Error (for a corrupt repository); the caller then drops what was written.
+void read_repository(const LocalRepository& repo, const ReadContext& context, UnitWriter& writer, RepoFacts& facts);
 
 }  // namespace sluice::ingest

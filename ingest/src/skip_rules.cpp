@@ -42,6 +42,19 @@ bool looks_binary(std::string_view content) {
   return std::memchr(head.data(), 0, head.size()) != nullptr;
 }
 
+bool is_binary_name(std::string_view path) {
+  const std::string_view name = basename(path);
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || name.size() - dot > 7) return false;
+  const std::string ext = ascii_lower(name.substr(dot + 1));
+  static constexpr std::string_view kBinary[] = {
+      "7z",  "a",    "avi",  "bmp",  "bz2",   "class", "dll",  "dylib", "eot",  "exe", "flac", "gif", "gz",
+      "icns", "ico", "jar",  "jpeg", "jpg",   "mkv",  "mov",   "mp3",  "mp4", "o",    "ogg",
+      "otf",  "pdf", "png",  "psd",  "pyc",   "pyo",   "rar",  "so",    "tgz",  "tif", "tiff", "ttf", "war",
+      "wav",  "webm", "webp", "whl", "woff",  "woff2", "xz",   "zip",   "zst"};
+  return std::binary_search(std::begin(kBinary), std::end(kBinary), std::string_view(ext));
+}
+
 bool says_generated(std::string_view path, std::string_view text) {
   // The first five lines, lower-cased.
   std::size_t end = 0;

@@ -21,6 +21,12 @@ std::string_view skip_reason_name(SkipReason reason);
 // git's own test: a NUL byte in the first 8000 bytes (UTF-16 text is told apart by its BOM first).
 bool looks_binary(std::string_view content);
 
+// Names whose format is binary by definition (compiled objects, archives, images, fonts, media,
+// bytecode: ".so", ".a", ".pyc", ".png", ".zip", ...): skipped as binary without being read, which
+// saves inflating them. Formats that are sometimes text (".bin", ".dat", ".db") are not listed:
+// those are read and tested.
+bool is_binary_name(std::string_view path);
+
 // Content that says it was generated: a marker such as "Code generated", "DO NOT EDIT",
 // "@generated", "auto-generated" in the first 5 lines (StarCoder2's check), or minified
 // JavaScript / CSS (linguist: lines averaging over 110 characters).

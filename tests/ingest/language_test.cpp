@@ -1,6 +1,14 @@
 // Language detection and path rules from linguist's data, compiled into the binary.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "encoding.h"
+#include "linguist_data.h"
+#include "pcre_regex.h"
+#include "required_text.h"
 #include "sluice/ingest/language.h"
 
 using namespace sluice::ingest;
@@ -166,4 +174,79 @@ TEST(Language, ModelinesComeFirst) {
   EXPECT_EQ(detect_language("notes.txt", "# -*- mode: ruby; coding: utf-8 -*-\nputs 1\n"), "Ruby");
   EXPECT_EQ(detect_language("script", "echo hi\n\n# vim: set ft=sh:\n"), "Shell");
   EXPECT_EQ(detect_language("a.c", "/* -*- unknown-mode -*- */\nint x;\n"), "C");
+}
+
+// The texts checked before a heuristic regex runs: every match must contain one of them.
+TEST(RequiredTexts, LinguistCppAndObjectiveCPatterns) {
+  using sluice::ingest::required_texts;
+  using Texts = std::vector<std::string>;
+  EXPECT_EQ(required_texts(R"(std::\w+)"), Texts{"std::"});
+  EXPECT_EQ(required_texts(R"(^\s*template\s*<)"), Texts{"template"});
+  EXPECT_EQ(required_texts(R"(^[ \t]*(try|constexpr))"), (Texts{"constexpr", "try"}));
+  EXPECT_EQ(required_texts(R"(^[ \t]*(class|(using[ \t]+)?namespace)\s+\w+)"), (Texts{"class", "namespace"}));
+  EXPECT_EQ(required_texts(R"(^[ \t]*(private|public|protected):$)"), (Texts{"private:", "protected:", "public:"}));
+  EXPECT_EQ(required_texts(R"(__has_cpp_attribute|__cplusplus >)"), (Texts{"__cplusplus >", "__has_cpp_attribute"}));
+  EXPECT_EQ(required_texts(R"(^\s*(@(interface|class)\b|#import\s+.+\.h[">]))"), (Texts{"#import", "@class", "@interface"}));
+  EXPECT_EQ(required_texts(R"(fo+bar\.c)"), Texts{"bar.c"});
+  EXPECT_EQ(required_texts(R"(^\s*#\s*include <(cstdint|string|vector|(i|o|io)stream)>)"), Texts{"include <"});
+  EXPECT_EQ(required_texts(R"(a{2,}xyz(?:uv)?)"), Texts{"xyz"});
+  // Nothing certain, or not worth a search.
+  EXPECT_TRUE(required_texts(R"((?i)template)").empty());
+  EXPECT_TRUE(required_texts(R"(ab?c)").empty());
+  EXPECT_TRUE(required_texts(R"(abc|\w+)").empty());
+  EXPECT_TRUE(required_texts(R"((?=abc)\w+)").empty());
+  EXPECT_TRUE(required_texts(R"((abc)?def|x)").empty());
+  EXPECT_TRUE(required_texts(R"(abc))").empty());
+}
+
+// Sound on every heuristic linguist ships, over real source files of this machine (C headers,
+// Python, Perl, shell): wherever a pattern matches, one of its texts is there.
+TEST(RequiredTexts, NeverRuleOutAMatchOnRealFiles) {
+  std::vector<std::string> samples;
+  for (const char* dir : {"/usr/include", "/usr/lib/python3.11", "/usr/share/perl5", "/usr/bin"}) {
+    std::error_code ec;
+    int taken = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      if (taken == 40) break;
+      if (!entry.is_regular_file(ec) || entry.file_size(ec) > (1 << 20)) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      text.resize(std::min<std::size_t>(text.size(), 16 << 10));
+      if (text.find('\0') != std::string::npos || !sluice::ingest::is_valid_utf8(text)) continue;
+      samples.push_back(std::move(text));
+      ++taken;
+    }
+  }
+  ASSERT_GT(samples.size(), 40u);
+  std::size_t checked = 0, filtered = 0;
+  for (const char* pattern : sluice::ingest::linguist::kClausePatterns) {
+    const auto texts = sluice::ingest::required_texts(pattern);
+    if (texts.empty()) continue;
+    ++filtered;
+    const sluice::ingest::Regex regex(pattern);
+    for (const auto& sample : samples) {
+      if (!regex.search(sample)) continue;
+      ++checked;
+      EXPECT_TRUE(sluice::ingest::TextSet(texts).found_in(sample)) << pattern;
+    }
+  }
+  EXPECT_GT(filtered, 100u);
+  EXPECT_GT(checked, 50u);
+}
+
+TEST(RequiredTexts, TextSetFindsEachTextWherever) {
+  using sluice::ingest::TextSet;
+  const TextSet cpp({"std::", "template", "constexpr"});
+  EXPECT_TRUE(cpp.found_in("int x; std::vector<int> v;"));
+  EXPECT_TRUE(cpp.found_in("std::"));
+  EXPECT_TRUE(cpp.found_in("x constexpr"));
+  EXPECT_TRUE(cpp.found_in("templatetemplate"));
+  EXPECT_FALSE(cpp.found_in("int x; std:"));
+  EXPECT_FALSE(cpp.found_in("constexp r :: templat"));
+  EXPECT_FALSE(cpp.found_in(""));
+  EXPECT_TRUE(TextSet({}).found_in("anything"));
+  // The rare byte at either end of a text, and repeated.
+  EXPECT_TRUE(TextSet({"::a"}).found_in("x::b ::a"));
+  EXPECT_TRUE(TextSet({"a::"}).found_in("a:a::"));
+  EXPECT_FALSE(TextSet({"a::"}).found_in("a:a:"));
 }

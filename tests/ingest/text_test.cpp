@@ -73,3 +73,15 @@ TEST(SkipRules, ContentTests) {
   EXPECT_FALSE(is_license_path("licenses_overview.c"));
   EXPECT_EQ(skip_reason_name(SkipReason::kNotUtf8), "not_utf8");
 }
+
+TEST(SkipRules, BinaryByNameIsDecidedUnread) {
+  EXPECT_TRUE(is_binary_name("lib/libfoo.a"));
+  EXPECT_TRUE(is_binary_name("x/__pycache__/mod.cpython-311.pyc"));
+  EXPECT_TRUE(is_binary_name("assets/Logo.PNG"));
+  EXPECT_TRUE(is_binary_name("lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so"));
+  EXPECT_FALSE(is_binary_name("model.obj"));  // Wavefront OBJ is text (linguist lists it)
+  EXPECT_FALSE(is_binary_name("data.bin"));   // sometimes text: read and tested
+  EXPECT_FALSE(is_binary_name("Makefile"));
+  EXPECT_FALSE(is_binary_name(".png"));
+  EXPECT_FALSE(is_binary_name("src/zip.c"));
+}

@@ -27,7 +27,7 @@ struct IngestOptions {
   std::uint64_t max_bytes = 1 << 20;        // larger files are skipped as too_large
   std::uint64_t shard_bytes = 256ull << 20; // text bytes per output shard
   unsigned threads = 0;                     // 0 = one per CPU
-  int zstd_level = 3;
+  int zstd_level = 1;                       // fast: the output is read once, by the next stage
   bool show_progress = true;
 };
 
@@ -46,6 +46,8 @@ struct IngestReport {
   std::uint64_t objects_fetched = 0;
   std::uint64_t bytes_fetched = 0;
   std::uint64_t shards = 0;
+  std::uint64_t repos_reused = 0;   // complete in an interrupted earlier run with the same options and commit
+  std::uint64_t docs_reused = 0;    // the same for --docs inputs whose files are unchanged
   std::map<std::string, std::uint64_t> skipped;  // by reason
   std::vector<SourceFailure> failures;
   double seconds = 0;
