@@ -11,10 +11,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <unordered_map>
 
 #include "license/bundle.h"
+#include "license/expression.h"
 #include "license/normalize.h"
 #include "sluice/filter/license.h"
 
@@ -23,7 +25,7 @@ namespace {
 
 using license::Bundle;
 
-constexpr std::size_t kMaxCandidates = 24;
+constexpr std::size_t kMaxCandidates = 48;
 constexpr std::size_t kMaxRounds = 32;
 
 struct Region {
@@ -123,15 +125,17 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
   return region;
 }
 
-void add_unique(TextLicense& result, LicenseMatch match) {
-  for (auto& existing : result.matches) {
+void add_unique(std::vector<LicenseMatch>& matches, LicenseMatch match) {
+  for (auto& existing : matches) {
     if (existing.spdx == match.spdx) {
       existing.confidence = std::max(existing.confidence, match.confidence);
       return;
     }
   }
-  result.matches.push_back(std::move(match));
+  matches.push_back(std::move(match));
 }
+
+void add_unique(TextLicense& result, LicenseMatch match) { add_unique(result.matches, std::move(match)); }
 
 // Well-known notices that name a license without holding its text (file headers).
 struct Notice {
@@ -179,8 +183,7 @@ const std::vector<std::pair<std::string, std::vector<std::vector<std::uint64_t>>
   return kPhrases;
 }
 
-void find_notices(std::string_view text, TextLicense& result) {
-  const auto words = license::normalize_license_text(text, false).words;
+void find_notices_in(const std::vector<std::uint64_t>& words, TextLicense& result) {
   for (const auto& [spdx, phrases] : notice_phrases()) {
     bool all = true;
     for (const auto& phrase : phrases) all = all && contains_phrase(words, phrase);
@@ -198,6 +201,10 @@ void find_notices(std::string_view text, TextLicense& result) {
   }
 }
 
+void find_notices(std::string_view text, TextLicense& result) {
+  find_notices_in(license::normalize_license_text(text, false).words, result);
+}
+
 bool is_id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
          c == '+' || c == ':';
@@ -210,7 +217,7 @@ std::string parse_identifier_line(std::string_view rest) {
   int depth = 0;
   while (i < rest.size()) {
     const char c = rest[i];
-    if (c == ' ' || c == '\t') {
+    if (c == ' ' || c == '\t' || (c == '|' && expression.empty())) {  // "| SPDX-License-Identifier: | MIT |"
       ++i;
       continue;
     }
@@ -246,6 +253,40 @@ std::string parse_identifier_line(std::string_view rest) {
   return tidy;
 }
 
+// Every SPDX-License-Identifier line of a text, canonicalised.
+std::vector<std::string> identifier_lines(std::string_view text) {
+  std::vector<std::string> out;
+  constexpr std::string_view kTag = "SPDX-License-Identifier:";
+  for (std::size_t at = text.find(kTag); at != std::string_view::npos; at = text.find(kTag, at + kTag.size())) {
+    auto line_end = text.find('\n', at);
+    if (line_end == std::string_view::npos) line_end = text.size();
+    auto expression = parse_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));
+    if (!expression.empty() && std::find(out.begin(), out.end(), expression) == out.end()) out.push_back(std::move(expression));
+  }
+  return out;
+}
+
+// Words after which a license text speaks of code the project bundles, not of the project.
+bool third_party_marker(const std::vector<std::uint64_t>& words, std::size_t p) {
+  static const std::array<std::uint64_t, 6> kSingle = {
+      license::word_hash("bundled"), license::word_hash("bundles"), license::word_hash("thirdparty"),
+      license::word_hash("vendored"), license::word_hash("dependencies"), license::word_hash("redistributed")};
+  static const std::uint64_t third = license::word_hash("third"), third_digit = license::word_hash("3rd"),
+                             party = license::word_hash("party");
+  if (std::find(kSingle.begin(), kSingle.end(), words[p]) != kSingle.end()) return true;
+  return (words[p] == third || words[p] == third_digit) && p + 1 < words.size() && words[p + 1] == party;
+}
+
+std::string join_matches(const std::vector<LicenseMatch>& matches, const char* op) {
+  std::string out;
+  for (const auto& m : matches) {
+    if (!out.empty()) out += op;
+    const bool compound = matches.size() > 1 && (m.spdx.find(" OR ") != std::string::npos || m.spdx.find(" AND ") != std::string::npos);
+    out += compound ? "(" + m.spdx + ")" : m.spdx;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string canonical_spdx_id(std::string_view id) {
@@ -265,13 +306,21 @@ std::string canonical_spdx_id(std::string_view id) {
 
 std::string TextLicense::expression() const {
   if (matches.empty()) return kNoLicense;
-  std::string out;
-  for (const auto& m : matches) {
-    if (!out.empty()) out += alternatives ? " OR " : " AND ";
-    const bool compound = matches.size() > 1 && (m.spdx.find(" OR ") != std::string::npos || m.spdx.find(" AND ") != std::string::npos);
-    out += compound ? "(" + m.spdx + ")" : m.spdx;
+  return join_matches(matches, alternatives ? " OR " : " AND ");
+}
+
+std::string TextLicense::all_expression() const {
+  if (bundled.empty()) return expression();
+  std::vector<LicenseMatch> extra;
+  for (const auto& b : bundled) {
+    const bool own = std::any_of(matches.begin(), matches.end(), [&](const LicenseMatch& m) { return m.spdx == b.spdx; });
+    const bool seen = std::any_of(extra.begin(), extra.end(), [&](const LicenseMatch& m) { return m.spdx == b.spdx; });
+    if (!own && !seen) extra.push_back(b);
   }
-  return out;
+  if (matches.empty()) return join_matches(extra, " AND ");
+  if (extra.empty()) return expression();
+  const auto own = expression();
+  return (alternatives && matches.size() > 1 ? "(" + own + ")" : own) + " AND " + join_matches(extra, " AND ");
 }
 
 double TextLicense::confidence() const {
@@ -318,8 +367,12 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
   for (std::size_t t = 0; t < templates.size(); ++t) {
     if (votes[t] >= floor * templates[t].bigrams) candidates.push_back(static_cast<std::uint16_t>(t));
   }
+  // Closest first by the share of the template's bigrams the text holds, so that a short text
+  // (an exception, a zlib notice) inside a long file still makes the list.
   std::sort(candidates.begin(), candidates.end(), [&](std::uint16_t a, std::uint16_t b) {
-    return votes[a] != votes[b] ? votes[a] > votes[b] : a < b;
+    const auto share_a = static_cast<std::uint64_t>(votes[a]) * templates[b].bigrams;
+    const auto share_b = static_cast<std::uint64_t>(votes[b]) * templates[a].bigrams;
+    return share_a != share_b ? share_a > share_b : a < b;
   });
   if (candidates.size() > kMaxCandidates) candidates.resize(kMaxCandidates);
 
@@ -327,7 +380,10 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
   static const bool debug = std::getenv("SLUICE_LICENSE_DEBUG") != nullptr;  // explains each decision
   struct Found {
     std::size_t begin;
+    std::uint16_t t;
     LicenseMatch match;
+    bool bundled = false;
+    bool merged = false;  // an exception folded into its license
   };
   std::vector<Found> found;
   for (std::size_t round = 0; round < kMaxRounds && !candidates.empty(); ++round) {
@@ -358,11 +414,66 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
     if (best == candidates.size()) break;
     const auto t = candidates[best];
     for (std::size_t p = best_region_found.begin; p < best_region_found.end; ++p) claimed[p] = true;
-    found.push_back({best_region_found.begin,
+    found.push_back({best_region_found.begin, t,
                      {std::string(bundle.id(t)), std::round(best_region_found.dice * 1000) / 1000, "dice"}});
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.begin < b.begin; });
-  for (auto& f : found) add_unique(result, std::move(f.match));
+  // Licenses after words such as "bundled" or "third-party" (outside every matched text) are
+  // those of code the project ships, not the project's own.
+  std::size_t first_marker = claimed.size();
+  for (std::size_t p = 0; p < claimed.size(); ++p) {
+    if (!claimed[p] && third_party_marker(words, p)) {
+      first_marker = p;
+      break;
+    }
+  }
+  for (auto& f : found) f.bundled = f.begin > first_marker;
+  // An exception's text beside its license's text: "GPL-2.0-only WITH GCC-exception-2.0".
+  for (auto& e : found) {
+    if (!(templates[e.t].flags & license::kException)) continue;
+    const auto with = e.match.spdx.find(" WITH ");
+    const auto family = license::license_family(e.match.spdx);
+    for (auto& l : found) {
+      if (&l == &e || l.merged || l.bundled != e.bundled || (templates[l.t].flags & license::kException) ||
+          license::license_family(l.match.spdx) != family) {
+        continue;
+      }
+      l.match.spdx += e.match.spdx.substr(with);
+      l.match.confidence = std::min(l.match.confidence, e.match.confidence);
+      e.merged = true;
+      break;
+    }
+  }
+  std::erase_if(found, [](const Found& f) { return f.merged; });
+  // A license file that names its own SPDX expression says what its texts are.
+  const auto declared = identifier_lines(text);
+  if (!declared.empty()) {
+    std::set<std::string> ids;
+    for (const auto& d : declared) {
+      result.matches.push_back({d, 1.0, "identifier"});
+      const auto named = license::expression_ids(d);
+      ids.insert(named.begin(), named.end());
+    }
+    for (auto& f : found) {
+      if (!ids.count(std::string(license::license_family(f.match.spdx))) && !ids.count(f.match.spdx)) {
+        result.bundled.push_back(std::move(f.match));
+      }
+    }
+    result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), false));
+    return result;
+  }
+  for (auto& f : found) add_unique(f.bundled ? result.bundled : result.matches, std::move(f.match));
+  if (result.matches.empty() && !result.bundled.empty()) {
+    // Every text is a bundled one: the project's terms are a statement before the list
+    // ("source code is licensed under the MIT License, except for the third-party components
+    // listed below"), or else everything in the file applies.
+    std::vector<std::uint64_t> preamble;
+    for (std::size_t p = 0; p < first_marker; ++p) {
+      if (!claimed[p]) preamble.push_back(words[p]);
+    }
+    find_notices_in(preamble, result);
+    if (result.matches.empty()) std::swap(result.matches, result.bundled);
+  }
   if (result.matches.size() == 2) {
     // "ALTERNATIVE A - MIT ... ALTERNATIVE B - Unlicense", "dual-licensed": two licenses offered
     // as a choice. Only words outside the matched texts count. A wrong OR could keep a copyleft
@@ -384,13 +495,7 @@ TextLicense detect_file_header(std::string_view text, const LicenseOptions& opti
     if (const auto cut = text.rfind('\n'); cut != std::string_view::npos) text = text.substr(0, cut);
   }
   // SPDX-License-Identifier lines say it exactly.
-  constexpr std::string_view kTag = "SPDX-License-Identifier:";
-  for (std::size_t at = text.find(kTag); at != std::string_view::npos; at = text.find(kTag, at + kTag.size())) {
-    auto line_end = text.find('\n', at);
-    if (line_end == std::string_view::npos) line_end = text.size();
-    const auto expression = parse_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));
-    if (!expression.empty()) add_unique(result, {expression, 1.0, "identifier"});
-  }
+  for (auto& expression : identifier_lines(text)) add_unique(result, {std::move(expression), 1.0, "identifier"});
   if (!result.matches.empty()) return result;
   // Cheap gate before matching: a header without these words holds no license.
   const auto lower_has = [&](std::string_view word) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "license/expression.h"
 #include "sluice/core/error.h"
 #include "sluice/core/json.h"
 #include "sluice/filter/license.h"
@@ -57,23 +58,33 @@ bool is_third_party_name(std::string_view filename) {
   return false;
 }
 
-std::set<std::string> ids_of(const std::string& expression) {
-  std::set<std::string> ids;
-  std::string current;
-  auto flush = [&] {
-    if (!current.empty() && current != "AND" && current != "OR" && current != "WITH") ids.insert(current);
-    current.clear();
-  };
-  for (char c : expression) {
-    if (c == ' ' || c == '(' || c == ')') flush();
-    else current += c;
-  }
-  flush();
-  return ids;
-}
+std::set<std::string> ids_of(const std::string& expression) { return license::expression_ids(expression); }
 
 std::string parenthesize(const std::string& expression) {
   return expression.find(" OR ") != std::string::npos ? "(" + expression + ")" : expression;
+}
+
+// The terms of an expression's top-level AND ("(A OR B) AND C" -> "A OR B", "C").
+std::vector<std::string> and_terms(const std::string& expression) {
+  std::vector<std::string> terms;
+  int depth = 0;
+  std::size_t start = 0;
+  auto push = [&](std::size_t end) {
+    std::string term = expression.substr(start, end - start);
+    if (term.size() > 1 && term.front() == '(' && term.back() == ')') term = term.substr(1, term.size() - 2);
+    terms.push_back(std::move(term));
+  };
+  for (std::size_t i = 0; i < expression.size(); ++i) {
+    if (expression[i] == '(') ++depth;
+    if (expression[i] == ')') --depth;
+    if (depth == 0 && expression.compare(i, 5, " AND ") == 0) {
+      push(i);
+      start = i + 5;
+      i += 4;
+    }
+  }
+  push(expression.size());
+  return terms;
 }
 
 std::string join_and(const std::vector<std::string>& parts) {
@@ -86,29 +97,117 @@ std::string join_and(const std::vector<std::string>& parts) {
 struct FileResult {
   std::string name;
   TextLicense license;
+  std::string text;  // kept only for files that match no template: they may be statements
 };
 
-// One directory's license files into one expression.
-std::pair<std::string, double> combine_directory(const std::vector<FileResult>& files) {
+// GNU licenses whose full text a statement says may be used in a later version ("GPL version 2
+// or later", "LGPLv2.1+", "version 3 of the License, or (at your option) any later version"):
+// family and major version, "GPL-2", "LGPL-2", "AGPL-3". The full texts never say it themselves.
+std::set<std::string> or_later_statements(const std::string& text) {
+  // Lowercased with runs of whitespace made one space, so phrases wrap across lines.
+  std::string t;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (t.empty() || t.back() == ' ')) continue;
+    t += space ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const auto is_alpha = [](char c) { return c >= 'a' && c <= 'z'; };
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  // Skips "N", "N.M", "N.M.K"; returns the position after, or npos when no version is there.
+  const auto skip_version = [&](std::string_view s, std::size_t i) {
+    if (i >= s.size() || !is_digit(s[i]) || s[i] < '1' || s[i] > '3') return std::string::npos;
+    ++i;
+    while (i + 1 < s.size() && s[i] == '.' && is_digit(s[i + 1])) i += 2;
+    return i;
+  };
+  std::set<std::string> out;
+  // "gplv2+", "lgpl-2.1+", "agplv3+"
+  for (auto at = t.find("gpl"); at != std::string::npos; at = t.find("gpl", at + 3)) {
+    std::string family = "GPL-";
+    std::size_t begin = at;
+    if (at > 0 && (t[at - 1] == 'l' || t[at - 1] == 'a')) {
+      family = t[at - 1] == 'l' ? "LGPL-" : "AGPL-";
+      begin = at - 1;
+    }
+    if (begin > 0 && is_alpha(t[begin - 1])) continue;
+    std::size_t i = at + 3;
+    if (i < t.size() && (t[i] == '-' || t[i] == ' ')) ++i;
+    if (i < t.size() && t[i] == 'v') ++i;
+    const auto end = skip_version(t, i);
+    if (end != std::string::npos && end < t.size() && t[end] == '+') out.insert(family + t[i]);
+  }
+  // "general public license (gpl) version 2 or later", "..., version 2.1 of the license, or (at
+  // your option) any later version"
+  constexpr std::string_view kName = "general public licen";
+  for (auto at = t.find(kName); at != std::string::npos; at = t.find(kName, at + kName.size())) {
+    const auto before = std::string_view(t).substr(at >= 8 ? at - 8 : 0, at >= 8 ? 8 : at);
+    const std::string family = before.find("affero") != std::string_view::npos ? "AGPL-"
+                               : before.find("lesser") != std::string_view::npos || before.find("library") != std::string_view::npos
+                                   ? "LGPL-"
+                                   : "GPL-";
+    const auto window = t.substr(at, 160);
+    for (std::string_view marker : {"version ", " v"}) {
+      const auto v = window.find(marker);
+      if (v == std::string::npos) continue;
+      const auto end = skip_version(window, v + marker.size());
+      if (end == std::string::npos) continue;
+      auto rest = std::string_view(window).substr(end);
+      for (std::string_view filler : {",", " of the license", ",", " or", " (at your option)", " any"}) {
+        if (rest.starts_with(filler)) rest.remove_prefix(filler.size());
+      }
+      if (rest.starts_with(" later")) out.insert(family + window[v + marker.size()]);
+      break;
+    }
+  }
+  return out;
+}
+
+// "GPL-2.0-only" -> "GPL-2.0-or-later" where a statement says so.
+std::string apply_or_later(std::string expression, const std::set<std::string>& statements) {
+  for (const auto& family : statements) {
+    for (std::size_t at = expression.find(family + "."); at != std::string::npos; at = expression.find(family + ".", at + 1)) {
+      if (at > 0 && expression[at - 1] != ' ' && expression[at - 1] != '(') continue;  // "GPL-2" inside "LGPL-2"
+      const auto end = expression.find("-only", at);
+      const auto space = expression.find_first_of(" )", at);
+      if (end != std::string::npos && (space == std::string::npos || end < space)) expression.replace(end, 5, "-or-later");
+    }
+  }
+  return expression;
+}
+
+// One directory's license files into one expression: the project's own terms, or with
+// `bundled` also the licenses the files list for bundled code.
+std::pair<std::string, double> combine_directory(const std::vector<FileResult>& files, bool bundled = false) {
   std::vector<std::string> alternatives, additions;
   double confidence = 1.0;
   bool any = false;
+  std::set<std::string> statements;
   for (const auto& f : files) {
-    if (f.license.matches.empty()) continue;
+    if (f.license.matches.empty()) {
+      const auto found = or_later_statements(f.text);
+      statements.insert(found.begin(), found.end());
+      continue;
+    }
     any = true;
     confidence = std::min(confidence, f.license.confidence());
     auto& group = is_third_party_name(f.name) ? additions : alternatives;
     const auto expression = f.license.expression();
     if (std::find(group.begin(), group.end(), expression) == group.end()) group.push_back(expression);
+    if (bundled) {
+      for (const auto& b : f.license.bundled) {
+        if (std::find(additions.begin(), additions.end(), b.spdx) == additions.end()) additions.push_back(b.spdx);
+      }
+    }
   }
   if (!any) return {files.empty() ? kNoLicense : kNoAssertion, 0.0};
-  // COPYING (GPL-3.0) beside COPYING.LESSER (LGPL-3.0) is how the LGPL is shipped: it is LGPL.
-  auto drop_gpl_beside_lgpl = [&](const char* lgpl, const char* gpl) {
-    const bool has_lgpl = std::any_of(alternatives.begin(), alternatives.end(), [&](const std::string& e) { return e.starts_with(lgpl); });
-    if (has_lgpl) std::erase_if(alternatives, [&](const std::string& e) { return e.starts_with(gpl); });
-  };
-  drop_gpl_beside_lgpl("LGPL-3.0", "GPL-3.0");
-  drop_gpl_beside_lgpl("LGPL-2.1", "GPL-2.0");
+  // COPYING (GPL-3.0) beside COPYING.LESSER (LGPL-3.0) is how the LGPL-3.0 is shipped (its text
+  // only adds permissions to the GPL's): it is LGPL. The LGPL-2.1 stands alone, so a GPL-2.0
+  // beside it is a second license, offered as a choice like any sibling file.
+  const bool has_lgpl3 = std::any_of(alternatives.begin(), alternatives.end(), [](const std::string& e) { return e.starts_with("LGPL-3.0"); });
+  if (has_lgpl3) std::erase_if(alternatives, [](const std::string& e) { return e.starts_with("GPL-3.0"); });
+  if (!statements.empty()) {
+    for (auto& a : alternatives) a = apply_or_later(a, statements);
+  }
   std::vector<std::string> parts;
   if (!alternatives.empty()) {
     std::string choice;
@@ -210,8 +309,9 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     }
     if (!license.matches.empty()) {
       result.spdx = license.expression();
+      result.all = license.all_expression();
       result.confidence = license.confidence();
-      result.files.push_back({name, result.spdx, result.confidence, kind});
+      result.files.push_back({name, result.all, result.confidence, kind});
     } else if (kind == "license-file") {
       result.spdx = kNoAssertion;
     }
@@ -235,10 +335,12 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     const auto relative = it->path().lexically_relative(path).generic_string();
     const auto dir = parent_of(relative);
     if (is_license_file_name(name)) {
-      auto license = detect_license_text(read_prefix(it->path(), kLicenseFileLimit), options);
-      result.files.push_back({relative, license.matches.empty() ? kNoAssertion : license.expression(),
+      auto text = read_prefix(it->path(), kLicenseFileLimit);
+      auto license = detect_license_text(text, options);
+      result.files.push_back({relative, license.matches.empty() ? kNoAssertion : license.all_expression(),
                               license.confidence(), "license-file"});
-      license_files[dir].push_back({name, std::move(license)});
+      if (!license.matches.empty()) text.clear();
+      license_files[dir].push_back({name, std::move(license), std::move(text)});
       continue;
     }
     if (is_readme(name)) {
@@ -268,7 +370,8 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     }
   };
   for (const auto& [dir, files] : license_files) {
-    const auto [expression, c] = combine_directory(files);
+    // What applies to a file below: the folder's terms and those of the code it bundles.
+    const auto [expression, c] = combine_directory(files, true);
     result.directories.emplace_back(dir, expression);
   }
   const auto root = license_files.find("");
@@ -317,10 +420,13 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     result.spdx = join_and(parts);
     result.confidence = confidence;
   }
-  std::vector<std::string> everything(parts.begin(), parts.end());
+  std::vector<std::string> everything;
   auto add_everything = [&](const std::string& e) {
-    if (e != kNoLicense && std::find(everything.begin(), everything.end(), e) == everything.end()) everything.push_back(e);
+    for (const auto& term : and_terms(e)) {
+      if (term != kNoLicense && std::find(everything.begin(), everything.end(), term) == everything.end()) everything.push_back(term);
+    }
   };
+  for (const auto& p : parts) add_everything(p);
   for (const auto& [dir, expression] : result.directories) add_everything(expression);
   for (const auto& f : result.files) {
     if (f.kind == "header") add_everything(f.spdx);

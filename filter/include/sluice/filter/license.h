@@ -33,10 +33,15 @@ struct LicenseMatch {
 };
 
 struct TextLicense {
-  std::vector<LicenseMatch> matches;  // in the order they appear in the text
+  std::vector<LicenseMatch> matches;  // the text's own terms, in the order they appear
+  // Licenses of bundled or third-party code the text lists after saying so ("The bundled zlib
+  // code is licensed under...", "third-party components listed below"): they apply to that
+  // code, not to the project, so they are in all_expression() but not in expression().
+  std::vector<LicenseMatch> bundled;
   std::size_t unmatched_words = 0;    // words no match explains (a note, an unknown license)
   bool alternatives = false;          // the text offers its licenses as a choice
   std::string expression() const;     // matches joined with AND (OR for alternatives); NONE when none
+  std::string all_expression() const; // expression() AND every bundled license
   double confidence() const;          // the lowest match confidence; 0 without matches
 };
 
