@@ -17,6 +17,7 @@
 
 #include "license/bundle.h"
 #include "license/expression.h"
+#include "license/header_cache.h"
 #include "license/normalize.h"
 #include "sluice/filter/license.h"
 
@@ -52,14 +53,11 @@ bool is_common(std::string_view id) {
   return std::find(kCommon.begin(), kCommon.end(), id) != kCommon.end();
 }
 
-bool in_template(const Bundle& bundle, std::uint32_t index, std::uint16_t t) {
-  if (index == Bundle::kAbsent) return false;
-  const auto list = bundle.postings(index);
-  return std::binary_search(list.begin(), list.end(), t);
-}
-
-Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys, const std::vector<std::uint32_t>& index,
+// `member[p]`: whether the bigram at position p is one of template t's (computed once per
+// candidate from the postings, instead of a search per position and round).
+Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys, const std::vector<std::uint8_t>& member,
                    const std::vector<bool>& claimed, std::uint16_t t) {
+  const auto in_template = [&](std::size_t p) { return member[p] != 0; };
   // Kadane over positions; claimed positions end a run.
   long best = 0, current = 0;
   std::size_t best_begin = 0, best_end = 0, start = 0;
@@ -69,7 +67,7 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
       start = p + 1;
       continue;
     }
-    current += in_template(bundle, index[p], t) ? 1 : -1;
+    current += in_template(p) ? 1 : -1;
     if (current <= 0) {
       current = 0;
       start = p + 1;
@@ -91,11 +89,11 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
     std::size_t distinct = 0, outside = 0, best_start = best_begin;
     long best_score = -1;
     for (std::size_t p = best_begin; p < best_end; ++p) {
-      if (!in_template(bundle, index[p], t)) ++outside;
+      if (!in_template(p)) ++outside;
       else if (counts[keys[p]]++ == 0) ++distinct;
       if (p >= best_begin + width) {
         const std::size_t q = p - width;
-        if (!in_template(bundle, index[q], t)) --outside;
+        if (!in_template(q)) --outside;
         else if (--counts[keys[q]] == 0) --distinct;
       }
       // Most distinct template bigrams, then fewest foreign words; among equals the later
@@ -111,14 +109,13 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
   }
   best_begin = region.begin;
   best_end = region.end;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> window;
+  std::vector<std::pair<std::uint32_t, std::uint8_t>> window;
   window.reserve(best_end - best_begin);
-  for (std::size_t p = best_begin; p < best_end; ++p) window.emplace_back(keys[p], index[p]);
+  for (std::size_t p = best_begin; p < best_end; ++p) window.emplace_back(keys[p], member[p]);
   std::sort(window.begin(), window.end());
-  window.erase(std::unique(window.begin(), window.end()), window.end());
-  for (const auto& [key, idx] : window) {
-    if (in_template(bundle, idx, t)) ++region.matched;
-  }
+  window.erase(std::unique(window.begin(), window.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+               window.end());
+  for (const auto& [key, in] : window) region.matched += in;
   const double template_size = bundle.templates()[t].bigrams;
   region.dice = 2.0 * static_cast<double>(region.matched) / (static_cast<double>(window.size()) + template_size);
   region.foreign = 1.0 - static_cast<double>(region.matched) / static_cast<double>(window.size());
@@ -330,11 +327,14 @@ double TextLicense::confidence() const {
   return c;
 }
 
-TextLicense detect_license_text(std::string_view text, const LicenseOptions& options) {
+namespace {
+
+// The matcher proper, on a text already normalised (`text` is the raw text, for its
+// SPDX-License-Identifier lines).
+TextLicense match_normalized(std::string_view text, const license::NormalizedText& normalized, const LicenseOptions& options) {
   const auto& bundle = Bundle::get();
   const auto templates = bundle.templates();
   TextLicense result;
-  const auto normalized = license::normalize_license_text(text);
   const auto& words = normalized.words;
   if (words.empty()) return result;
   for (std::size_t t = 0; t < templates.size(); ++t) {
@@ -386,13 +386,31 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
     bool merged = false;  // an exception folded into its license
   };
   std::vector<Found> found;
+  // Which positions each candidate's bigrams cover, from the postings in one pass.
+  std::vector<int> candidate_of(templates.size(), -1);
+  for (std::size_t c = 0; c < candidates.size(); ++c) candidate_of[candidates[c]] = static_cast<int>(c);
+  std::vector<std::vector<std::uint8_t>> member(candidates.size(), std::vector<std::uint8_t>(keys.size(), 0));
+  for (std::size_t p = 0; p < keys.size(); ++p) {
+    if (index[p] == Bundle::kAbsent) continue;
+    for (auto t : bundle.postings(index[p])) {
+      if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c)][p] = 1;
+    }
+  }
+  // A candidate's best region stays the best while the claimed positions stay outside it, so it
+  // is computed again only when a round claims part of it.
+  std::vector<Region> regions(candidates.size());
+  std::vector<bool> stale(candidates.size(), true);
   for (std::size_t round = 0; round < kMaxRounds && !candidates.empty(); ++round) {
     // The accepted region that explains the most of the text wins this round: a license plus
     // its exception beats the license alone, BSD-3-Clause beats the BSD-2-Clause inside it.
     std::size_t best = candidates.size();
     Region best_region_found;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
-      Region region = best_region(bundle, keys, index, claimed, candidates[c]);
+      if (stale[c]) {
+        regions[c] = best_region(bundle, keys, member[c], claimed, candidates[c]);
+        stale[c] = false;
+      }
+      Region region = regions[c];
       if (debug) {
         std::fprintf(stderr, "license: round %zu %-24s votes %u/%u region [%zu,%zu) matched %zu dice %.4f foreign %.4f\n", round,
                      std::string(bundle.id(candidates[c])).c_str(), votes[candidates[c]], templates[candidates[c]].bigrams,
@@ -414,6 +432,10 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
     if (best == candidates.size()) break;
     const auto t = candidates[best];
     for (std::size_t p = best_region_found.begin; p < best_region_found.end; ++p) claimed[p] = true;
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      const auto& r = regions[c];
+      if (r.begin < best_region_found.end && best_region_found.begin < r.end) stale[c] = true;
+    }
     found.push_back({best_region_found.begin, t,
                      {std::string(bundle.id(t)), std::round(best_region_found.dice * 1000) / 1000, "dice"}});
   }
@@ -488,7 +510,70 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
   return result;
 }
 
+bool has_license_word(std::string_view line) {
+  for (std::string_view word : {"icens", "ICENS", "icenc", "ICENC", "ermission", "ERMISSION", "opyright", "OPYRIGHT"}) {
+    if (line.find(word) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// The comment block of a source file that holds its license: the first run of comment lines
+// (//, #, --, ;, %, a /* */ or """ block...) that has a license word, with what precedes it.
+// Cutting there keeps the code below out of the match, and makes the headers of a repository's
+// files equal after normalisation, so that the cache matches each header once. Empty when no
+// comment holds a license word (a text file: the caller matches the whole head).
+std::string_view license_comment(std::string_view text) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kBlocks = {{
+      {"/*", "*/"}, {"<!--", "-->"}, {"\"\"\"", "\"\"\""}, {"'''", "'''"}, {"(*", "*)"}, {"{-", "-}"}, {"=begin", "=end"}}};
+  static constexpr std::array<std::string_view, 12> kLineMarkers = {"//", "--", ";", "%", "!", "*", "'", "rem ", "REM ", "::", "..", "dnl"};
+  std::string_view close;  // the end marker of the block comment we are in
+  bool in_run = false, run_has_word = false;
+  std::size_t start = 0, run_end = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const auto line = text.substr(start, end - start);
+    auto trimmed = line;
+    while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) trimmed.remove_prefix(1);
+    bool comment = !close.empty() || trimmed.empty();
+    if (!close.empty()) {
+      if (line.find(close) != std::string_view::npos) close = {};
+    } else {
+      for (const auto& [open, closer] : kBlocks) {
+        if (!trimmed.starts_with(open)) continue;
+        comment = true;
+        if (trimmed.substr(open.size()).find(closer) == std::string_view::npos) close = closer;
+        break;
+      }
+      for (const auto marker : kLineMarkers) comment = comment || trimmed.starts_with(marker);
+      // "# comment" and "#!", not "#include" / "#define"
+      if (trimmed.starts_with("#") && (trimmed.size() == 1 || !std::isalpha(static_cast<unsigned char>(trimmed[1])))) comment = true;
+    }
+    if (comment) {
+      in_run = true;
+      run_has_word = run_has_word || has_license_word(line);
+      run_end = end;
+    } else {
+      if (in_run && run_has_word) return text.substr(0, run_end);
+      in_run = false;
+      run_has_word = false;
+    }
+    start = end + 1;
+  }
+  return in_run && run_has_word ? text.substr(0, run_end) : std::string_view();
+}
+
+}  // namespace
+
+TextLicense detect_license_text(std::string_view text, const LicenseOptions& options) {
+  return match_normalized(text, license::normalize_license_text(text), options);
+}
+
 TextLicense detect_file_header(std::string_view text, const LicenseOptions& options) {
+  return license::detect_file_header_cached(text, options, nullptr);
+}
+
+TextLicense license::detect_file_header_cached(std::string_view text, const LicenseOptions& options, HeaderCache* cache) {
   TextLicense result;
   if (text.size() > options.header_bytes) {
     text = text.substr(0, options.header_bytes);
@@ -498,15 +583,14 @@ TextLicense detect_file_header(std::string_view text, const LicenseOptions& opti
   for (auto& expression : identifier_lines(text)) add_unique(result, {std::move(expression), 1.0, "identifier"});
   if (!result.matches.empty()) return result;
   // Cheap gate before matching: a header without these words holds no license.
-  const auto lower_has = [&](std::string_view word) {
-    return std::search(text.begin(), text.end(), word.begin(), word.end(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == b;
-           }) != text.end();
-  };
-  if (!lower_has("licens") && !lower_has("permission") && !lower_has("copyright")) return result;
-  result = detect_license_text(text, options);
+  if (!has_license_word(text)) return result;
+  if (const auto comment = license_comment(text); !comment.empty()) text = comment;
+  const auto normalized = license::normalize_license_text(text);
+  if (cache != nullptr && cache->find(normalized.exact_hash, result)) return result;
+  result = match_normalized(text, normalized, options);
   if (result.matches.empty()) find_notices(text, result);
   result.unmatched_words = 0;  // code around a header is not unmatched license text
+  if (cache != nullptr) cache->put(normalized.exact_hash, result);
   return result;
 }
 

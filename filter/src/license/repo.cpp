@@ -2,13 +2,15 @@
 // below it, as The Stack v2 propagated them), license headers of source files, and the README as
 // a last resort, combined into one SPDX expression.
 #include <algorithm>
-#include <fstream>
+#include <cstdio>
 #include <map>
 #include <set>
 
 #include "license/expression.h"
+#include "license/header_cache.h"
 #include "sluice/core/error.h"
 #include "sluice/core/json.h"
+#include "sluice/core/parallel.h"
 #include "sluice/filter/license.h"
 
 namespace sluice::filter {
@@ -35,15 +37,6 @@ std::vector<std::string> split_name(std::string_view name) {
   }
   if (!current.empty()) parts.push_back(current);
   return parts;
-}
-
-std::string read_prefix(const fs::path& path, std::size_t limit) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::string data(limit, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(limit));
-  data.resize(static_cast<std::size_t>(in.gcount()));
-  return data;
 }
 
 bool is_readme(std::string_view filename) { return lower(filename).starts_with("readme"); }
@@ -228,6 +221,189 @@ std::string parent_of(const std::string& relative) {
   return slash == std::string::npos ? std::string() : relative.substr(0, slash);
 }
 
+enum class FileKind { kSkip, kLicense, kReadme, kSource };
+
+constexpr std::size_t kLicenseFileLimit = 1 << 20;
+constexpr std::size_t kReadmeLimit = 256 * 1024;
+
+// Files whose head is never a license header: images, archives, fonts, compiled objects.
+bool is_binary_name(std::string_view name) {
+  static const std::set<std::string, std::less<>> kBinary = {
+      "png", "jpg",  "jpeg", "gif",  "ico", "bmp", "webp", "tif", "tiff", "icns", "psd", "pdf",  "zip", "gz",
+      "tgz", "bz2",  "xz",   "zst",  "7z",  "jar", "class", "o",  "a",    "so",   "dylib", "dll", "exe", "lib",
+      "bin", "woff", "woff2", "ttf", "otf", "eot", "mp3",  "mp4", "wav",  "ogg",  "flac", "avi",  "mov", "pyc",
+      "wasm", "dat", "db",   "sqlite", "npy", "pkl", "onnx", "pt", "xlsx", "docx", "pptx", "ppm", "pgm"};
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  std::string ext(name.substr(dot + 1));
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return kBinary.count(ext) > 0;
+}
+
+FileKind kind_of(std::string_view relative) {
+  const auto slash = relative.rfind('/');
+  const auto name = slash == std::string_view::npos ? relative : relative.substr(slash + 1);
+  if (is_license_file_name(name)) return FileKind::kLicense;
+  if (is_readme(name)) return slash == std::string_view::npos ? FileKind::kReadme : FileKind::kSkip;  // only the root's
+  return is_binary_name(name) ? FileKind::kSkip : FileKind::kSource;
+}
+
+// Reads at most `limit` bytes into `out`; false when unreadable or, for a short read of a source
+// head, binary (a NUL byte, git's own test).
+bool read_prefix(const fs::path& path, std::size_t limit, std::string& out) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  out.resize(limit);
+  const auto n = std::fread(out.data(), 1, limit, file);
+  std::fclose(file);
+  out.resize(n);
+  return true;
+}
+
+struct ScannedFile {
+  std::string path;
+  FileKind kind = FileKind::kSkip;
+  TextLicense license;
+  std::string text;  // license files without a template match (statements) and the README
+};
+
+ScannedFile scan_file(const std::string& relative, FileKind kind, std::string text, const LicenseOptions& options,
+                      license::HeaderCache& cache) {
+  ScannedFile out{relative, kind, {}, {}};
+  switch (kind) {
+    case FileKind::kLicense:
+      out.license = detect_license_text(text, options);
+      if (out.license.matches.empty()) out.text = std::move(text);
+      break;
+    case FileKind::kReadme:
+      out.text = std::move(text);
+      break;
+    case FileKind::kSource:
+      if (text.find('\0') != std::string::npos) out.kind = FileKind::kSkip;  // binary
+      else out.license = license::detect_file_header_cached(text, options, &cache);
+      break;
+    case FileKind::kSkip:
+      break;
+  }
+  return out;
+}
+
+// Gathers the scanned files of one tree (in path order) and combines them.
+class Collector {
+ public:
+  void add(ScannedFile&& f) {
+    const auto dir = parent_of(f.path);
+    const auto slash = f.path.rfind('/');
+    const auto name = slash == std::string::npos ? f.path : f.path.substr(slash + 1);
+    switch (f.kind) {
+      case FileKind::kLicense:
+        result.files.push_back({f.path, f.license.matches.empty() ? kNoAssertion : f.license.all_expression(),
+                                f.license.confidence(), "license-file"});
+        license_files[dir].push_back({name, std::move(f.license), std::move(f.text)});
+        break;
+      case FileKind::kReadme:
+        if (readme_path.empty() || f.path.size() < readme_path.size()) {
+          readme_path = f.path;
+          readme_text = std::move(f.text);
+        }
+        break;
+      case FileKind::kSource:
+        if (!f.license.matches.empty()) headers.push_back({f.path, f.license.expression(), f.license.confidence(), "header"});
+        break;
+      case FileKind::kSkip:
+        break;
+    }
+  }
+
+  RepoLicense finish(std::size_t files_scanned) {
+    result.files_scanned = files_scanned;
+    // The repository's own terms: its root license files. Without them (or when they match no
+    // template, as a root text that only explains which folder has which license), the licenses of
+    // the top-level folders together; then source headers; then the README. Deeper folders and
+    // headers that differ stay in `directories` and `files`, where license_for() applies them to
+    // the files they cover.
+    double confidence = 1.0;
+    std::vector<std::string> parts;
+    auto add_part = [&](const std::string& expression, double c) {
+      if (std::find(parts.begin(), parts.end(), expression) == parts.end()) {
+        parts.push_back(expression);
+        confidence = std::min(confidence, c);
+      }
+    };
+    for (const auto& [dir, files] : license_files) {
+      // What applies to a file below: the folder's terms and those of the code it bundles.
+      const auto [expression, c] = combine_directory(files, true);
+      result.directories.emplace_back(dir, expression);
+    }
+    const auto root = license_files.find("");
+    if (root != license_files.end()) {
+      const auto [expression, c] = combine_directory(root->second);
+      if (expression != kNoAssertion) add_part(expression, c);
+    }
+    if (parts.empty()) {
+      for (const auto& [dir, files] : license_files) {
+        if (dir.empty() || dir.find('/') != std::string::npos) continue;
+        const auto [expression, c] = combine_directory(files);
+        if (expression != kNoAssertion) add_part(expression, c);
+      }
+    }
+    std::sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    for (const auto& h : headers) {
+      const auto applying = result.license_for(h.path);  // headers are not recorded yet
+      const auto own = ids_of(applying);
+      const auto named = ids_of(h.spdx);
+      const bool covered = applying != kNoLicense && applying != kNoAssertion &&
+                           std::includes(own.begin(), own.end(), named.begin(), named.end());
+      if (!covered) result.files.push_back(h);
+    }
+    if (parts.empty() && license_files.empty()) {
+      for (const auto& h : headers) add_part(h.spdx, h.confidence);
+    } else if (root == license_files.end()) {
+      // No root license file: the headers of the root's own files speak for the project (pigz.c).
+      for (const auto& h : headers) {
+        if (h.path.find('/') == std::string::npos) add_part(h.spdx, h.confidence);
+      }
+    }
+    if (parts.size() > 1) std::erase(parts, std::string(kNoLicense));
+    if (parts.empty() && !readme_text.empty()) {
+      const auto readme = detect_readme(readme_text);
+      if (!readme.matches.empty()) {
+        parts.push_back(readme.expression());
+        confidence = readme.confidence();
+        result.files.push_back({readme_path, parts.back(), confidence, "readme"});
+        result.directories.emplace_back("", parts.back());
+      }
+    }
+    if (parts.empty()) {
+      result.spdx = license_files.empty() ? kNoLicense : kNoAssertion;
+      result.confidence = license_files.empty() ? 1.0 : 0.0;
+    } else {
+      result.spdx = join_and(parts);
+      result.confidence = confidence;
+    }
+    std::vector<std::string> everything;
+    auto add_everything = [&](const std::string& e) {
+      for (const auto& term : and_terms(e)) {
+        if (term != kNoLicense && std::find(everything.begin(), everything.end(), term) == everything.end()) everything.push_back(term);
+      }
+    };
+    for (const auto& p : parts) add_everything(p);
+    for (const auto& [dir, expression] : result.directories) add_everything(expression);
+    for (const auto& f : result.files) {
+      if (f.kind == "header") add_everything(f.spdx);
+    }
+    result.all = everything.empty() ? result.spdx : join_and(everything);
+    std::sort(result.files.begin(), result.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    return result;
+  }
+
+ private:
+  RepoLicense result;
+  std::map<std::string, std::vector<FileResult>> license_files;  // by directory
+  std::vector<LicenseEvidence> headers;
+  std::string readme_path, readme_text;
+};
+
 }  // namespace
 
 bool is_license_file_name(std::string_view filename) {
@@ -288,13 +464,12 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
   std::error_code ec;
   const auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) fail_at(path.string(), 0, "no such file or directory");
-  RepoLicense result;
-  constexpr std::size_t kLicenseFileLimit = 1 << 20;
-
   if (fs::is_regular_file(status)) {
+    RepoLicense result;
     result.files_scanned = 1;
     const auto name = path.filename().string();
-    const auto text = read_prefix(path, kLicenseFileLimit);
+    std::string text;
+    if (!read_prefix(path, kLicenseFileLimit, text)) fail_at(path.string(), 0, "cannot read the file (check its permissions)");
     TextLicense license;
     std::string kind = "license-file";
     if (is_readme(name)) {
@@ -319,9 +494,9 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
   }
   if (!fs::is_directory(status)) fail_at(path.string(), 0, "not a file or directory");
 
-  std::map<std::string, std::vector<FileResult>> license_files;  // by directory
-  std::vector<LicenseEvidence> headers;
-  std::string readme_path, readme_text;
+  // Names first, then the reading and matching in parallel: the heads of source files are most
+  // of the work, and a header many files share is matched once (HeaderCache).
+  std::vector<std::pair<std::string, fs::path>> entries;
   for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const auto name = it->path().filename().string();
@@ -331,109 +506,42 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
       continue;
     }
     if (!it->is_regular_file(ec)) continue;
-    ++result.files_scanned;
-    const auto relative = it->path().lexically_relative(path).generic_string();
-    const auto dir = parent_of(relative);
-    if (is_license_file_name(name)) {
-      auto text = read_prefix(it->path(), kLicenseFileLimit);
-      auto license = detect_license_text(text, options);
-      result.files.push_back({relative, license.matches.empty() ? kNoAssertion : license.all_expression(),
-                              license.confidence(), "license-file"});
-      if (!license.matches.empty()) text.clear();
-      license_files[dir].push_back({name, std::move(license), std::move(text)});
-      continue;
-    }
-    if (is_readme(name)) {
-      if (dir.empty() && (readme_path.empty() || name.size() < readme_path.size())) {
-        readme_path = relative;
-        readme_text = read_prefix(it->path(), 256 * 1024);
-      }
-      continue;
-    }
-    const auto head = read_prefix(it->path(), options.header_bytes);
-    if (head.find('\0') != std::string::npos) continue;  // binary
-    const auto license = detect_file_header(head, options);
-    if (!license.matches.empty()) headers.push_back({relative, license.expression(), license.confidence(), "header"});
+    entries.emplace_back(it->path().lexically_relative(path).generic_string(), it->path());
   }
+  std::sort(entries.begin(), entries.end());
+  std::vector<ScannedFile> scanned(entries.size());
+  license::HeaderCache cache;
+  parallel_for(entries.size(), options.threads == 0 ? default_threads() : options.threads, [&](std::size_t i) {
+    const auto& [relative, full] = entries[i];
+    const auto kind = kind_of(relative);
+    if (kind == FileKind::kSkip) return;
+    std::string text;
+    if (!read_prefix(full, kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit, text)) return;
+    scanned[i] = scan_file(relative, kind, std::move(text), options, cache);
+  });
+  Collector collector;
+  for (auto& s : scanned) collector.add(std::move(s));
+  return collector.finish(entries.size());
+}
 
-  // The repository's own terms: its root license files. Without them (or when they match no
-  // template, as a root text that only explains which folder has which license), the licenses of
-  // the top-level folders together; then source headers; then the README. Deeper folders and
-  // headers that differ stay in `directories` and `files`, where license_for() applies them to
-  // the files they cover.
-  double confidence = 1.0;
-  std::vector<std::string> parts;
-  auto add_part = [&](const std::string& expression, double c) {
-    if (std::find(parts.begin(), parts.end(), expression) == parts.end()) {
-      parts.push_back(expression);
-      confidence = std::min(confidence, c);
-    }
-  };
-  for (const auto& [dir, files] : license_files) {
-    // What applies to a file below: the folder's terms and those of the code it bundles.
-    const auto [expression, c] = combine_directory(files, true);
-    result.directories.emplace_back(dir, expression);
-  }
-  const auto root = license_files.find("");
-  if (root != license_files.end()) {
-    const auto [expression, c] = combine_directory(root->second);
-    if (expression != kNoAssertion) add_part(expression, c);
-  }
-  if (parts.empty()) {
-    for (const auto& [dir, files] : license_files) {
-      if (dir.empty() || dir.find('/') != std::string::npos) continue;
-      const auto [expression, c] = combine_directory(files);
-      if (expression != kNoAssertion) add_part(expression, c);
-    }
-  }
-  std::sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
-  for (const auto& h : headers) {
-    const auto applying = result.license_for(h.path);  // headers are not recorded yet
-    const auto own = ids_of(applying);
-    const auto named = ids_of(h.spdx);
-    const bool covered = applying != kNoLicense && applying != kNoAssertion &&
-                         std::includes(own.begin(), own.end(), named.begin(), named.end());
-    if (!covered) result.files.push_back(h);
-  }
-  if (parts.empty() && license_files.empty()) {
-    for (const auto& h : headers) add_part(h.spdx, h.confidence);
-  } else if (root == license_files.end()) {
-    // No root license file: the headers of the root's own files speak for the project (pigz.c).
-    for (const auto& h : headers) {
-      if (h.path.find('/') == std::string::npos) add_part(h.spdx, h.confidence);
-    }
-  }
-  if (parts.size() > 1) std::erase(parts, std::string(kNoLicense));
-  if (parts.empty() && !readme_text.empty()) {
-    const auto readme = detect_readme(readme_text);
-    if (!readme.matches.empty()) {
-      parts.push_back(readme.expression());
-      confidence = readme.confidence();
-      result.files.push_back({readme_path, parts.back(), confidence, "readme"});
-      result.directories.emplace_back("", parts.back());
-    }
-  }
-  if (parts.empty()) {
-    result.spdx = license_files.empty() ? kNoLicense : kNoAssertion;
-    result.confidence = license_files.empty() ? 1.0 : 0.0;
-  } else {
-    result.spdx = join_and(parts);
-    result.confidence = confidence;
-  }
-  std::vector<std::string> everything;
-  auto add_everything = [&](const std::string& e) {
-    for (const auto& term : and_terms(e)) {
-      if (term != kNoLicense && std::find(everything.begin(), everything.end(), term) == everything.end()) everything.push_back(term);
-    }
-  };
-  for (const auto& p : parts) add_everything(p);
-  for (const auto& [dir, expression] : result.directories) add_everything(expression);
-  for (const auto& f : result.files) {
-    if (f.kind == "header") add_everything(f.spdx);
-  }
-  result.all = everything.empty() ? result.spdx : join_and(everything);
-  std::sort(result.files.begin(), result.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
-  return result;
+RepoLicense detect_license_files(const std::vector<LicenseTreeFile>& files, const LicenseOptions& options) {
+  std::vector<const LicenseTreeFile*> sorted;
+  for (const auto& f : files) sorted.push_back(&f);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->path < b->path; });
+  std::vector<ScannedFile> scanned(sorted.size());
+  license::HeaderCache cache;
+  parallel_for(sorted.size(), options.threads == 0 ? default_threads() : options.threads, [&](std::size_t i) {
+    const auto& f = *sorted[i];
+    const auto kind = kind_of(f.path);
+    if (kind == FileKind::kSkip) return;
+    const std::size_t limit = kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit;
+    std::string text = f.text.substr(0, std::min(limit, f.text.size()));
+    if (kind == FileKind::kSource && text.find('\0') != std::string::npos) return;
+    scanned[i] = scan_file(f.path, kind, std::move(text), options, cache);
+  });
+  Collector collector;
+  for (auto& s : scanned) collector.add(std::move(s));
+  return collector.finish(files.size());
 }
 
 }  // namespace sluice::filter
