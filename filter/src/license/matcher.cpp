@@ -485,6 +485,9 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     return result;
   }
   for (auto& f : found) add_unique(f.bundled ? result.bundled : result.matches, std::move(f.match));
+  // A license file that holds no license text may state one ("either version 3 of the License,
+  // or (at your option) any later version").
+  if (found.empty()) find_notices_in(words, result);
   if (result.matches.empty() && !result.bundled.empty()) {
     // Every text is a bundled one: the project's terms are a statement before the list
     // ("source code is licensed under the MIT License, except for the third-party components
