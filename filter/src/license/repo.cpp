@@ -2,6 +2,9 @@
 // below it, as The Stack v2 propagated them), license headers of source files, and the README as
 // a last resort, combined into one SPDX expression.
 #include <algorithm>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <map>
 #include <set>
@@ -251,11 +254,17 @@ FileKind kind_of(std::string_view relative) {
 // Reads at most `limit` bytes into `out`; false when unreadable or, for a short read of a source
 // head, binary (a NUL byte, git's own test).
 bool read_prefix(const fs::path& path, std::size_t limit, std::string& out) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return false;
+  // open + read, no stdio buffer: most files are read once, for their first few KiB.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
   out.resize(limit);
-  const auto n = std::fread(out.data(), 1, limit, file);
-  std::fclose(file);
+  std::size_t n = 0;
+  while (n < limit) {
+    const auto got = ::read(fd, out.data() + n, limit - n);
+    if (got <= 0) break;
+    n += static_cast<std::size_t>(got);
+  }
+  ::close(fd);
   out.resize(n);
   return true;
 }
