@@ -4,7 +4,8 @@
 Each repository's snapshot is read from the local mirror (/work/.mirror/OWNER+NAME/repo, made by the
 session's fetch tool; any bare clone works: --mirror DIR) and extracted at the labelled commit's tree
 (HEAD of the snapshot). Both tools run on every repository, alternately, ROUNDS times; medians and
-the ratio are printed with each tool's exact-match accuracy.
+the ratio are printed with each tool's exact-match accuracy, plus the CPU time of each process and
+one sluice process given every repository at once (parallel over repositories).
 usage: license_bench.py SLUICE_BINARY [--rounds N] [--mirror DIR]
 """
 import argparse, os, re, statistics, subprocess, sys, tempfile, time
@@ -40,13 +41,23 @@ def main():
         subprocess.run(f'git --git-dir={git_dir} archive HEAD | tar -x -C {dest}', shell=True, check=True)
         repos.append((repo, dest, expected))
     times = {'sluice': [], 'licensee': []}
+    cpu_times = {'sluice': [], 'licensee': []}
+    batch = []  # one sluice process for every repository (parallel over repositories): seconds per repository
     results = {}
     for r in range(a.rounds):
+        t = time.perf_counter()
+        p = subprocess.run([a.sluice, 'license', 'detect'] + [d for _, d, _ in repos], capture_output=True, text=True)
+        batch.append((time.perf_counter() - t) / len(repos))
+        for line, (repo, _, _) in zip(p.stdout.splitlines(), repos):
+            results[(repo, 'sluice-batch')] = line.split('\t')[0]
         for repo, dest, expected in repos:
             for tool in (('sluice', 'licensee') if r % 2 == 0 else ('licensee', 'sluice')):
                 cmd = [a.sluice, 'license', 'detect', dest] if tool == 'sluice' else ['licensee', 'detect', dest]
-                t = time.perf_counter(); p = subprocess.run(cmd, capture_output=True, text=True); dt = time.perf_counter() - t
+                c0 = os.times(); t = time.perf_counter()
+                p = subprocess.run(cmd, capture_output=True, text=True)
+                dt = time.perf_counter() - t; c1 = os.times()
                 times[tool].append((repo, dt))
+                cpu_times[tool].append((repo, (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)))
                 results[(repo, tool)] = p.stdout.strip() if tool == 'sluice' else licensee_result(p.stdout)
     right = {'sluice': 0, 'licensee': 0}
     print(f'{"repository":26} {"expected":40} {"sluice":40} licensee')
@@ -60,6 +71,13 @@ def main():
     print(f'\nexactly right: sluice {right["sluice"]}/{n}, licensee {right["licensee"]}/{n}')
     print(f'median wall time per repository ({a.rounds} rounds, alternating): sluice {med["sluice"]*1000:.1f} ms, '
           f'licensee {med["licensee"]*1000:.1f} ms, ratio {med["licensee"]/med["sluice"]:.1f}x')
+    same = sum(results[(repo, 'sluice-batch')] == results[(repo, 'sluice')] for repo, _, _ in repos)
+    mb = statistics.median(batch)
+    print(f'sluice, all {n} repositories in one process (parallel over repositories): median {mb*1000:.1f} ms per '
+          f'repository, ratio to licensee {med["licensee"]/mb:.1f}x; same answers as one at a time: {same}/{n}')
+    cpu = {t: statistics.median(c for _, c in v) for t, v in cpu_times.items()}
+    print(f'median CPU time (user+sys) per repository: sluice {cpu["sluice"]*1000:.1f} ms, licensee '
+          f'{cpu["licensee"]*1000:.1f} ms, ratio {cpu["licensee"]/cpu["sluice"]:.1f}x')
     subprocess.run(['rm', '-rf', work])
 
 if __name__ == '__main__':

@@ -2,6 +2,7 @@
 // secret/PII redaction over a shard set. Every removed document goes to rejected/ with
 // metadata.rejected_by = "filter:RULE"; every redaction is recorded in metadata.pii.
 #include <iostream>
+#include <map>
 
 #include "../command.h"
 #include "../report.h"
@@ -12,6 +13,7 @@
 #include "sluice/core/stage.h"
 #include "sluice/filter/decontaminate.h"
 #include "sluice/filter/license.h"
+#include "sluice/filter/repo_licenses.h"
 #include "sluice/filter/policy.h"
 #include "sluice/filter/quality.h"
 #include "sluice/filter/redact.h"
@@ -68,6 +70,20 @@ int run_filter(const FilterOptions& options) {
   const filter::PiiScanner scanner;
   filter::LicenseOptions license_options;
   license_options.threshold = options.threshold;
+  license_options.threads = options.threads;
+  // An ingest output has repos.jsonl.zst beside its shards, with every repository's license
+  // texts: a document without metadata.license gets its repository's license for its path.
+  std::map<std::string, filter::RepoLicense> repo_licenses;
+  std::uint64_t repos_files = 0;
+  if (!options.no_license) {
+    for (const auto& input : options.inputs) {
+      const auto repos_file = std::filesystem::is_directory(input) ? std::filesystem::path(input) / filter::kReposFileName
+                                                                   : std::filesystem::path(input).parent_path() / filter::kReposFileName;
+      if (!std::filesystem::exists(repos_file)) continue;
+      ++repos_files;
+      for (auto& [repo, license] : filter::read_repo_licenses(repos_file, license_options)) repo_licenses[repo] = std::move(license);
+    }
+  }
 
   // The options that decide what is kept, recorded in the manifest (and its config hash):
   // keep_unlicensed is a policy choice a reader of the shard set must be able to see.
@@ -76,7 +92,8 @@ int run_filter(const FilterOptions& options) {
   for (const auto& a : policy.allow) config.value(a);
   config.end_array().key("deny").begin_array();
   for (const auto& d : policy.deny) config.value(d);
-  config.end_array().field("keep_unlicensed", policy.keep_unlicensed).field("threshold", options.threshold).end_object();
+  config.end_array().field("keep_unlicensed", policy.keep_unlicensed).field("threshold", options.threshold)
+      .field("repos_files", repos_files).field("repositories", static_cast<std::uint64_t>(repo_licenses.size())).end_object();
   config.key("quality").raw(rules.to_json());
   config.key("decontaminate").begin_array();
   for (const auto& file : options.decontaminate) {
@@ -95,6 +112,13 @@ int run_filter(const FilterOptions& options) {
   const StageReport report = run_document_stage(files, stage, [&](Document& doc, ShardOutput& out) {
     if (!options.no_license) {
       std::string expression = doc.metadata.get_string("license").value_or("");
+      if (expression.empty() && !repo_licenses.empty()) {
+        const auto repo = repo_licenses.find(doc.metadata.get_string("repo").value_or(""));
+        if (repo != repo_licenses.end()) {
+          expression = repo->second.license_for(doc.metadata.get_string("path").value_or(""));
+          doc.metadata.set_string("license", expression);
+        }
+      }
       const auto header = filter::detect_file_header(doc.text, license_options);
       if (!header.matches.empty()) {
         const auto own = header.expression();

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -173,6 +174,122 @@ void find_ipv4(std::string_view t, std::vector<PiiSpan>& out) {
   }
 }
 
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Parses `s` as an IPv6 address (RFC 4291 text forms: eight groups, one "::" for a run of zero
+// groups, an IPv4 tail) into its 16 bytes. The shapes code uses for other things are refused:
+// fewer than three written groups (Python's "a[1::2]", "fe80::1" is link-local anyway), no digit
+// at all (C++ "fd::cb" scopes), every group two hex digits (MAC and EUI-64 "00:1a:2b:..").
+bool parse_ipv6(std::string_view s, std::array<std::uint8_t, 16>& bytes) {
+  std::vector<std::uint16_t> head, tail;
+  bool compressed = false, any_digit = false, all_two = true;
+  std::size_t i = 0, groups = 0;
+  if (s.starts_with("::")) {
+    compressed = true;
+    i = 2;
+  } else if (s.starts_with(":")) {
+    return false;
+  }
+  while (i < s.size()) {
+    std::size_t j = i;
+    while (j < s.size() && is_hex(s[j]) && j - i < 5) ++j;
+    if (j < s.size() && s[j] == '.') {
+      // An IPv4 tail ("::ffff:192.0.2.1"): four decimal octets, two groups.
+      std::array<int, 4> octets{};
+      std::size_t k = i;
+      for (int o = 0; o < 4; ++o) {
+        const std::size_t start = k;
+        int value = 0;
+        while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k])) && k - start < 3) value = value * 10 + (s[k++] - '0');
+        if (k == start || value > 255) return false;
+        octets[static_cast<std::size_t>(o)] = value;
+        if (o < 3 && (k >= s.size() || s[k++] != '.')) return false;
+      }
+      if (k != s.size()) return false;
+      auto& part = compressed ? tail : head;
+      part.push_back(static_cast<std::uint16_t>(octets[0] << 8 | octets[1]));
+      part.push_back(static_cast<std::uint16_t>(octets[2] << 8 | octets[3]));
+      groups += 2;
+      any_digit = true;
+      all_two = false;
+      i = k;
+      break;
+    }
+    if (j == i || j - i > 4) return false;
+    std::uint16_t value = 0;
+    for (std::size_t k = i; k < j; ++k) {
+      const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[k])));
+      value = static_cast<std::uint16_t>(value * 16 + (c <= '9' ? c - '0' : c - 'a' + 10));
+      any_digit = any_digit || std::isdigit(static_cast<unsigned char>(s[k]));
+    }
+    all_two = all_two && j - i == 2;
+    (compressed ? tail : head).push_back(value);
+    ++groups;
+    i = j;
+    if (i == s.size()) break;
+    if (s[i] != ':') return false;
+    if (i + 1 < s.size() && s[i + 1] == ':') {
+      if (compressed) return false;  // one "::" at most
+      compressed = true;
+      i += 2;
+    } else {
+      ++i;
+      if (i == s.size()) return false;  // a trailing single colon
+    }
+  }
+  if (groups > 8 || (!compressed && groups != 8) || (compressed && groups > 7)) return false;
+  if (groups < 3 || !any_digit || all_two) return false;
+  std::array<std::uint16_t, 8> words{};
+  for (std::size_t k = 0; k < head.size(); ++k) words[k] = head[k];
+  for (std::size_t k = 0; k < tail.size(); ++k) words[8 - tail.size() + k] = tail[k];
+  for (std::size_t k = 0; k < 8; ++k) {
+    bytes[2 * k] = static_cast<std::uint8_t>(words[k] >> 8);
+    bytes[2 * k + 1] = static_cast<std::uint8_t>(words[k] & 0xFF);
+  }
+  return true;
+}
+
+bool is_public_ipv6(const std::array<std::uint8_t, 16>& b) {
+  if (b[0] == 0xFF) return false;                                   // multicast
+  if ((b[0] & 0xFE) == 0xFC) return false;                          // unique local fc00::/7
+  if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return false;          // link-local fe80::/10
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) return false;  // documentation 2001:db8::/32
+  bool zero_prefix = true;
+  for (std::size_t k = 0; k < 10; ++k) zero_prefix = zero_prefix && b[k] == 0;
+  if (zero_prefix && b[10] == 0xFF && b[11] == 0xFF) {              // IPv4-mapped: judge the IPv4 address
+    return is_public_ipv4({b[12], b[13], b[14], b[15]});
+  }
+  if (zero_prefix && b[10] == 0 && b[11] == 0) return false;        // ::, ::1 and the old IPv4-compatible form
+  return true;
+}
+
+void find_ipv6(std::string_view t, std::vector<PiiSpan>& out) {
+  const auto in_address = [](char c) { return is_hex(c) || c == ':' || c == '.'; };
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (!in_address(t[i]) || t[i] == '.') continue;
+    // Start at a word boundary: not inside an identifier, a longer hex run or "std::x::y".
+    if (i > 0 && (is_alnum(t[i - 1]) || t[i - 1] == '_' || t[i - 1] == ':' || t[i - 1] == '.')) {
+      while (i + 1 < t.size() && in_address(t[i + 1])) ++i;
+      continue;
+    }
+    std::size_t j = i;
+    std::size_t colons = 0;
+    while (j < t.size() && in_address(t[j])) colons += t[j++] == ':';
+    if (colons >= 2) {
+      std::size_t end = j;
+      // Sentence punctuation after an address ("... at 2001:4860::8888.") is not part of it.
+      while (end > i && t[end - 1] == '.') --end;
+      if (end > i + 1 && t[end - 1] == ':' && t[end - 2] != ':') --end;
+      // What follows must not continue a name or a call ("a::b(", "ns::f<", "x::y_z").
+      const bool clean_end = end >= t.size() || !(is_alnum(t[end]) || t[end] == '_' || t[end] == '(' || t[end] == '<');
+      std::array<std::uint8_t, 16> bytes{};
+      if (clean_end && parse_ipv6(t.substr(i, end - i), bytes) && is_public_ipv6(bytes)) out.push_back({i, end, PiiKind::kIpAddress});
+    }
+    i = j;
+  }
+}
+
+
 double shannon_entropy(std::string_view s) {
   std::array<int, 256> counts{};
   for (char c : s) ++counts[static_cast<unsigned char>(c)];
@@ -255,6 +372,7 @@ std::vector<PiiSpan> PiiScanner::find(std::string_view text) const {
   }
   find_emails(text, spans);
   find_ipv4(text, spans);
+  if (text.find(':') != std::string_view::npos) find_ipv6(text, spans);
   // Keep the first and longest of overlapping spans (a key block holds many base64 lines).
   std::sort(spans.begin(), spans.end(), [](const PiiSpan& a, const PiiSpan& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;

@@ -25,6 +25,7 @@ struct Entry {
   NormalizedText normalized;
   std::vector<std::uint32_t> bigrams;
   std::vector<std::string> aliases;
+  bool exception = false;  // the text of an exception to a license, not a license
 };
 
 // Deprecated SPDX ids for "a license with an exception" name the full text of both; the
@@ -41,6 +42,21 @@ std::string expression_for(const std::string& id) {
   };
   if (auto it = kWith.find(id); it != kWith.end()) return it->second;
   return id;
+}
+
+// The SPDX list's "license with exception" entries hold the exception's text after a line asking
+// for the license text ("insert GPL v2 license text here"); that line is in no real file.
+std::string without_placeholder_lines(const std::string& text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    if (line.find("insert GPL") == std::string::npos) out += line + "\n";
+    start = end + 1;
+  }
+  return out;
 }
 
 // Among ids with one normalised text, the one to report: a current id over a deprecated one
@@ -99,6 +115,8 @@ int main(int argc, char** argv) {
           else if (!value.get_string().get(s)) entry.osi = s == "True" || s == "true";
         }
       }
+      entry.exception = expression_for(entry.id) != entry.id;
+      if (entry.exception) text = without_placeholder_lines(text);
       entry.normalized = normalize_license_text(text);
       const auto& w = entry.normalized.words;
       for (std::size_t i = 0; i + 1 < w.size(); ++i) entry.bigrams.push_back(bigram_key(w[i], w[i + 1]));
@@ -171,7 +189,7 @@ int main(int argc, char** argv) {
     for (const auto& a : e.aliases) aliases += (aliases.empty() ? "" : " ") + a;
     if (expression_for(e.id) != e.id) aliases += (aliases.empty() ? "" : " ") + e.id;
     r.aliases = add_string(aliases);
-    r.flags = e.osi ? kOsiApproved : 0;
+    r.flags = (e.osi ? kOsiApproved : 0) | (e.exception ? kException : 0);
     records.push_back(r);
   }
 

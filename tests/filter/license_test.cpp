@@ -38,6 +38,19 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 
 std::string mit() { return replace_all(replace_all(spdx("MIT"), "<year>", "2019"), "<copyright holders>", "Jane Doe"); }
 
+// The linking exception as libgit2-style projects word it: "the authors" where the SPDX text says
+// "the Free Software Foundation", "library" for "file".
+std::string linking_exception() {
+  return "In addition to the permissions in the GNU General Public License,\n"
+         "the authors give you unlimited permission to link the compiled\n"
+         "version of this library into combinations with other programs,\n"
+         "and to distribute those combinations without any restriction\n"
+         "coming from the use of this file.  (The General Public License\n"
+         "restrictions do apply in other respects; for example, they cover\n"
+         "modification of the file, and distribution when not linked into\n"
+         "a combined executable.)\n";
+}
+
 std::string comment(const std::string& text, const std::string& open, const std::string& prefix, const std::string& close) {
   std::string out = open.empty() ? "" : open + "\n";
   std::size_t start = 0;
@@ -101,7 +114,7 @@ std::vector<Case> labelled_set() {
       {"gpl2-classpath", {{"COPYING", spdx("GPL-2.0-with-classpath-exception")}}, "GPL-2.0-only WITH Classpath-exception-2.0"},
       {"two-bsd-in-one-file",
        {{"LICENSE", spdx("BSD-2-Clause") + "\n\n--- third_party/zlib-ng ---\n\n" + spdx("BSD-3-Clause")}},
-       "BSD-2-Clause AND BSD-3-Clause"},
+       "BSD-2-Clause", "BSD-2-Clause AND BSD-3-Clause"},
       {"mit-then-note",
        {{"LICENSE", mit() + "\n\nThe logo in docs/ is a trademark of Jane Doe and is not covered by this license; "
                             "ask before using it. Contributions are accepted under the same terms.\n"}},
@@ -109,7 +122,27 @@ std::vector<Case> labelled_set() {
       {"mit-then-third-party-apache",
        {{"LICENSE", mit() + "\n\nThis project bundles libfoo, which is distributed under the following terms:\n\n" +
                         spdx("Apache-2.0")}},
-       "MIT AND Apache-2.0"},
+       "MIT", "MIT AND Apache-2.0"},
+      {"gpl2-linking-exception-before-the-text",
+       {{"COPYING", "Note that the only valid version of the GPL as far as this project is concerned is this one.\n\n"
+                    "                LINKING EXCEPTION\n\n" + linking_exception() + "\n\n" + spdx("GPL-2.0-only") +
+                    "\n\nThe bundled zlib code is licensed under the zlib license:\n\n" + spdx("Zlib")}},
+       "GPL-2.0-only WITH GCC-exception-2.0", "GPL-2.0-only WITH GCC-exception-2.0 AND Zlib"},
+      {"identifier-in-license-file",
+       {{"LICENCE.md", "PCRE-like Licence\n=====\n\n| SPDX-License-Identifier: | BSD-3-Clause WITH PCRE2-exception |\n"
+                       "|---|---|\n\nReleased under the BSD licence below, with one exemption.\n\n" + spdx("BSD-3-Clause") +
+                       "\n\nEXEMPTION\n\nThe second condition does not apply all the way down a chain of software.\n"}},
+       "BSD-3-Clause WITH PCRE2-exception"},
+      {"mit-statement-then-bundled-texts",
+       {{"license.txt", "Tencent-like preamble. The source code is licensed under the MIT License, except for the "
+                        "third-party components listed below.\n\nOther dependencies and licenses:\n\n" + spdx("BSD-3-Clause") +
+                        "\n\nTerms of the JSON License:\n\n" + spdx("JSON") + "\n\nTerms of the MIT License:\n\n" + mit()}},
+       "MIT", "MIT AND BSD-3-Clause AND JSON"},
+      {"gpl-or-lgpl-or-later-statement",
+       {{"LICENSE.GPL", spdx("GPL-2.0-only")}, {"LICENSE.LGPL", spdx("LGPL-2.1-only")},
+        {"Copyright", "tool as a whole is licensed under the GNU General Public License GPL version 2\nor later "
+                      "by default; the library is LGPLv2.1+ when built without the GPL files.\n"}},
+       "GPL-2.0-or-later OR LGPL-2.1-or-later"},
       {"license-only-in-header", {{"src/main.c", comment(mit(), "/*", " * ", " */") + code}}, "MIT"},
       {"spdx-identifiers", {{"src/a.rs", "// SPDX-License-Identifier: MIT OR Apache-2.0\nfn main() {}\n"}}, "MIT OR Apache-2.0"},
       {"apache-notice-header",

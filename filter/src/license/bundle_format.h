@@ -31,10 +31,14 @@ struct TemplateRecord {
   std::uint32_t id;            // offset of the SPDX expression in strings ("GPL-2.0-only WITH ...")
   std::uint32_t name;          // offset of the full name
   std::uint32_t aliases;       // offset of other SPDX ids with the same normalised text, space-separated
-  std::uint32_t flags;         // kOsiApproved
+  std::uint32_t flags;         // kOsiApproved, kException
 };
 
 inline constexpr std::uint32_t kOsiApproved = 1;
+// The text of an exception ("GPL-2.0-only WITH GCC-exception-2.0"): found beside its license's
+// text it becomes "LICENSE WITH EXCEPTION"; alone it stands for the pair, as the SPDX list's
+// deprecated ids did.
+inline constexpr std::uint32_t kException = 2;
 
 static_assert(sizeof(BundleHeader) == 32);
 static_assert(sizeof(TemplateRecord) == 32);

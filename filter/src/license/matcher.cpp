@@ -11,10 +11,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <unordered_map>
 
 #include "license/bundle.h"
+#include "license/expression.h"
+#include "license/header_cache.h"
 #include "license/normalize.h"
 #include "sluice/filter/license.h"
 
@@ -23,7 +26,7 @@ namespace {
 
 using license::Bundle;
 
-constexpr std::size_t kMaxCandidates = 24;
+constexpr std::size_t kMaxCandidates = 48;
 constexpr std::size_t kMaxRounds = 32;
 
 struct Region {
@@ -50,14 +53,11 @@ bool is_common(std::string_view id) {
   return std::find(kCommon.begin(), kCommon.end(), id) != kCommon.end();
 }
 
-bool in_template(const Bundle& bundle, std::uint32_t index, std::uint16_t t) {
-  if (index == Bundle::kAbsent) return false;
-  const auto list = bundle.postings(index);
-  return std::binary_search(list.begin(), list.end(), t);
-}
-
-Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys, const std::vector<std::uint32_t>& index,
+// `member[p]`: whether the bigram at position p is one of template t's (computed once per
+// candidate from the postings, instead of a search per position and round).
+Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys, const std::vector<std::uint8_t>& member,
                    const std::vector<bool>& claimed, std::uint16_t t) {
+  const auto in_template = [&](std::size_t p) { return member[p] != 0; };
   // Kadane over positions; claimed positions end a run.
   long best = 0, current = 0;
   std::size_t best_begin = 0, best_end = 0, start = 0;
@@ -67,7 +67,7 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
       start = p + 1;
       continue;
     }
-    current += in_template(bundle, index[p], t) ? 1 : -1;
+    current += in_template(p) ? 1 : -1;
     if (current <= 0) {
       current = 0;
       start = p + 1;
@@ -89,11 +89,11 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
     std::size_t distinct = 0, outside = 0, best_start = best_begin;
     long best_score = -1;
     for (std::size_t p = best_begin; p < best_end; ++p) {
-      if (!in_template(bundle, index[p], t)) ++outside;
+      if (!in_template(p)) ++outside;
       else if (counts[keys[p]]++ == 0) ++distinct;
       if (p >= best_begin + width) {
         const std::size_t q = p - width;
-        if (!in_template(bundle, index[q], t)) --outside;
+        if (!in_template(q)) --outside;
         else if (--counts[keys[q]] == 0) --distinct;
       }
       // Most distinct template bigrams, then fewest foreign words; among equals the later
@@ -109,29 +109,30 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
   }
   best_begin = region.begin;
   best_end = region.end;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> window;
+  std::vector<std::pair<std::uint32_t, std::uint8_t>> window;
   window.reserve(best_end - best_begin);
-  for (std::size_t p = best_begin; p < best_end; ++p) window.emplace_back(keys[p], index[p]);
+  for (std::size_t p = best_begin; p < best_end; ++p) window.emplace_back(keys[p], member[p]);
   std::sort(window.begin(), window.end());
-  window.erase(std::unique(window.begin(), window.end()), window.end());
-  for (const auto& [key, idx] : window) {
-    if (in_template(bundle, idx, t)) ++region.matched;
-  }
+  window.erase(std::unique(window.begin(), window.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+               window.end());
+  for (const auto& [key, in] : window) region.matched += in;
   const double template_size = bundle.templates()[t].bigrams;
   region.dice = 2.0 * static_cast<double>(region.matched) / (static_cast<double>(window.size()) + template_size);
   region.foreign = 1.0 - static_cast<double>(region.matched) / static_cast<double>(window.size());
   return region;
 }
 
-void add_unique(TextLicense& result, LicenseMatch match) {
-  for (auto& existing : result.matches) {
+void add_unique(std::vector<LicenseMatch>& matches, LicenseMatch match) {
+  for (auto& existing : matches) {
     if (existing.spdx == match.spdx) {
       existing.confidence = std::max(existing.confidence, match.confidence);
       return;
     }
   }
-  result.matches.push_back(std::move(match));
+  matches.push_back(std::move(match));
 }
+
+void add_unique(TextLicense& result, LicenseMatch match) { add_unique(result.matches, std::move(match)); }
 
 // Well-known notices that name a license without holding its text (file headers).
 struct Notice {
@@ -179,8 +180,7 @@ const std::vector<std::pair<std::string, std::vector<std::vector<std::uint64_t>>
   return kPhrases;
 }
 
-void find_notices(std::string_view text, TextLicense& result) {
-  const auto words = license::normalize_license_text(text, false).words;
+void find_notices_in(const std::vector<std::uint64_t>& words, TextLicense& result) {
   for (const auto& [spdx, phrases] : notice_phrases()) {
     bool all = true;
     for (const auto& phrase : phrases) all = all && contains_phrase(words, phrase);
@@ -198,6 +198,10 @@ void find_notices(std::string_view text, TextLicense& result) {
   }
 }
 
+void find_notices(std::string_view text, TextLicense& result) {
+  find_notices_in(license::normalize_license_text(text, false).words, result);
+}
+
 bool is_id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
          c == '+' || c == ':';
@@ -210,7 +214,7 @@ std::string parse_identifier_line(std::string_view rest) {
   int depth = 0;
   while (i < rest.size()) {
     const char c = rest[i];
-    if (c == ' ' || c == '\t') {
+    if (c == ' ' || c == '\t' || (c == '|' && expression.empty())) {  // "| SPDX-License-Identifier: | MIT |"
       ++i;
       continue;
     }
@@ -246,6 +250,40 @@ std::string parse_identifier_line(std::string_view rest) {
   return tidy;
 }
 
+// Every SPDX-License-Identifier line of a text, canonicalised.
+std::vector<std::string> identifier_lines(std::string_view text) {
+  std::vector<std::string> out;
+  constexpr std::string_view kTag = "SPDX-License-Identifier:";
+  for (std::size_t at = text.find(kTag); at != std::string_view::npos; at = text.find(kTag, at + kTag.size())) {
+    auto line_end = text.find('\n', at);
+    if (line_end == std::string_view::npos) line_end = text.size();
+    auto expression = parse_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));
+    if (!expression.empty() && std::find(out.begin(), out.end(), expression) == out.end()) out.push_back(std::move(expression));
+  }
+  return out;
+}
+
+// Words after which a license text speaks of code the project bundles, not of the project.
+bool third_party_marker(const std::vector<std::uint64_t>& words, std::size_t p) {
+  static const std::array<std::uint64_t, 6> kSingle = {
+      license::word_hash("bundled"), license::word_hash("bundles"), license::word_hash("thirdparty"),
+      license::word_hash("vendored"), license::word_hash("dependencies"), license::word_hash("redistributed")};
+  static const std::uint64_t third = license::word_hash("third"), third_digit = license::word_hash("3rd"),
+                             party = license::word_hash("party");
+  if (std::find(kSingle.begin(), kSingle.end(), words[p]) != kSingle.end()) return true;
+  return (words[p] == third || words[p] == third_digit) && p + 1 < words.size() && words[p + 1] == party;
+}
+
+std::string join_matches(const std::vector<LicenseMatch>& matches, const char* op) {
+  std::string out;
+  for (const auto& m : matches) {
+    if (!out.empty()) out += op;
+    const bool compound = matches.size() > 1 && (m.spdx.find(" OR ") != std::string::npos || m.spdx.find(" AND ") != std::string::npos);
+    out += compound ? "(" + m.spdx + ")" : m.spdx;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string canonical_spdx_id(std::string_view id) {
@@ -265,13 +303,21 @@ std::string canonical_spdx_id(std::string_view id) {
 
 std::string TextLicense::expression() const {
   if (matches.empty()) return kNoLicense;
-  std::string out;
-  for (const auto& m : matches) {
-    if (!out.empty()) out += alternatives ? " OR " : " AND ";
-    const bool compound = matches.size() > 1 && (m.spdx.find(" OR ") != std::string::npos || m.spdx.find(" AND ") != std::string::npos);
-    out += compound ? "(" + m.spdx + ")" : m.spdx;
+  return join_matches(matches, alternatives ? " OR " : " AND ");
+}
+
+std::string TextLicense::all_expression() const {
+  if (bundled.empty()) return expression();
+  std::vector<LicenseMatch> extra;
+  for (const auto& b : bundled) {
+    const bool own = std::any_of(matches.begin(), matches.end(), [&](const LicenseMatch& m) { return m.spdx == b.spdx; });
+    const bool seen = std::any_of(extra.begin(), extra.end(), [&](const LicenseMatch& m) { return m.spdx == b.spdx; });
+    if (!own && !seen) extra.push_back(b);
   }
-  return out;
+  if (matches.empty()) return join_matches(extra, " AND ");
+  if (extra.empty()) return expression();
+  const auto own = expression();
+  return (alternatives && matches.size() > 1 ? "(" + own + ")" : own) + " AND " + join_matches(extra, " AND ");
 }
 
 double TextLicense::confidence() const {
@@ -281,11 +327,14 @@ double TextLicense::confidence() const {
   return c;
 }
 
-TextLicense detect_license_text(std::string_view text, const LicenseOptions& options) {
+namespace {
+
+// The matcher proper, on a text already normalised (`text` is the raw text, for its
+// SPDX-License-Identifier lines).
+TextLicense match_normalized(std::string_view text, const license::NormalizedText& normalized, const LicenseOptions& options) {
   const auto& bundle = Bundle::get();
   const auto templates = bundle.templates();
   TextLicense result;
-  const auto normalized = license::normalize_license_text(text);
   const auto& words = normalized.words;
   if (words.empty()) return result;
   for (std::size_t t = 0; t < templates.size(); ++t) {
@@ -318,8 +367,12 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
   for (std::size_t t = 0; t < templates.size(); ++t) {
     if (votes[t] >= floor * templates[t].bigrams) candidates.push_back(static_cast<std::uint16_t>(t));
   }
+  // Closest first by the share of the template's bigrams the text holds, so that a short text
+  // (an exception, a zlib notice) inside a long file still makes the list.
   std::sort(candidates.begin(), candidates.end(), [&](std::uint16_t a, std::uint16_t b) {
-    return votes[a] != votes[b] ? votes[a] > votes[b] : a < b;
+    const auto share_a = static_cast<std::uint64_t>(votes[a]) * templates[b].bigrams;
+    const auto share_b = static_cast<std::uint64_t>(votes[b]) * templates[a].bigrams;
+    return share_a != share_b ? share_a > share_b : a < b;
   });
   if (candidates.size() > kMaxCandidates) candidates.resize(kMaxCandidates);
 
@@ -327,16 +380,37 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
   static const bool debug = std::getenv("SLUICE_LICENSE_DEBUG") != nullptr;  // explains each decision
   struct Found {
     std::size_t begin;
+    std::uint16_t t;
     LicenseMatch match;
+    bool bundled = false;
+    bool merged = false;  // an exception folded into its license
   };
   std::vector<Found> found;
+  // Which positions each candidate's bigrams cover, from the postings in one pass.
+  std::vector<int> candidate_of(templates.size(), -1);
+  for (std::size_t c = 0; c < candidates.size(); ++c) candidate_of[candidates[c]] = static_cast<int>(c);
+  std::vector<std::vector<std::uint8_t>> member(candidates.size(), std::vector<std::uint8_t>(keys.size(), 0));
+  for (std::size_t p = 0; p < keys.size(); ++p) {
+    if (index[p] == Bundle::kAbsent) continue;
+    for (auto t : bundle.postings(index[p])) {
+      if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c)][p] = 1;
+    }
+  }
+  // A candidate's best region stays the best while the claimed positions stay outside it, so it
+  // is computed again only when a round claims part of it.
+  std::vector<Region> regions(candidates.size());
+  std::vector<bool> stale(candidates.size(), true);
   for (std::size_t round = 0; round < kMaxRounds && !candidates.empty(); ++round) {
     // The accepted region that explains the most of the text wins this round: a license plus
     // its exception beats the license alone, BSD-3-Clause beats the BSD-2-Clause inside it.
     std::size_t best = candidates.size();
     Region best_region_found;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
-      Region region = best_region(bundle, keys, index, claimed, candidates[c]);
+      if (stale[c]) {
+        regions[c] = best_region(bundle, keys, member[c], claimed, candidates[c]);
+        stale[c] = false;
+      }
+      Region region = regions[c];
       if (debug) {
         std::fprintf(stderr, "license: round %zu %-24s votes %u/%u region [%zu,%zu) matched %zu dice %.4f foreign %.4f\n", round,
                      std::string(bundle.id(candidates[c])).c_str(), votes[candidates[c]], templates[candidates[c]].bigrams,
@@ -358,11 +432,73 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
     if (best == candidates.size()) break;
     const auto t = candidates[best];
     for (std::size_t p = best_region_found.begin; p < best_region_found.end; ++p) claimed[p] = true;
-    found.push_back({best_region_found.begin,
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      const auto& r = regions[c];
+      if (r.begin < best_region_found.end && best_region_found.begin < r.end) stale[c] = true;
+    }
+    found.push_back({best_region_found.begin, t,
                      {std::string(bundle.id(t)), std::round(best_region_found.dice * 1000) / 1000, "dice"}});
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.begin < b.begin; });
-  for (auto& f : found) add_unique(result, std::move(f.match));
+  // Licenses after words such as "bundled" or "third-party" (outside every matched text) are
+  // those of code the project ships, not the project's own.
+  std::size_t first_marker = claimed.size();
+  for (std::size_t p = 0; p < claimed.size(); ++p) {
+    if (!claimed[p] && third_party_marker(words, p)) {
+      first_marker = p;
+      break;
+    }
+  }
+  for (auto& f : found) f.bundled = f.begin > first_marker;
+  // An exception's text beside its license's text: "GPL-2.0-only WITH GCC-exception-2.0".
+  for (auto& e : found) {
+    if (!(templates[e.t].flags & license::kException)) continue;
+    const auto with = e.match.spdx.find(" WITH ");
+    const auto family = license::license_family(e.match.spdx);
+    for (auto& l : found) {
+      if (&l == &e || l.merged || l.bundled != e.bundled || (templates[l.t].flags & license::kException) ||
+          license::license_family(l.match.spdx) != family) {
+        continue;
+      }
+      l.match.spdx += e.match.spdx.substr(with);
+      l.match.confidence = std::min(l.match.confidence, e.match.confidence);
+      e.merged = true;
+      break;
+    }
+  }
+  std::erase_if(found, [](const Found& f) { return f.merged; });
+  // A license file that names its own SPDX expression says what its texts are.
+  const auto declared = identifier_lines(text);
+  if (!declared.empty()) {
+    std::set<std::string> ids;
+    for (const auto& d : declared) {
+      result.matches.push_back({d, 1.0, "identifier"});
+      const auto named = license::expression_ids(d);
+      ids.insert(named.begin(), named.end());
+    }
+    for (auto& f : found) {
+      if (!ids.count(std::string(license::license_family(f.match.spdx))) && !ids.count(f.match.spdx)) {
+        result.bundled.push_back(std::move(f.match));
+      }
+    }
+    result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), false));
+    return result;
+  }
+  for (auto& f : found) add_unique(f.bundled ? result.bundled : result.matches, std::move(f.match));
+  // A license file that holds no license text may state one ("either version 3 of the License,
+  // or (at your option) any later version").
+  if (found.empty()) find_notices_in(words, result);
+  if (result.matches.empty() && !result.bundled.empty()) {
+    // Every text is a bundled one: the project's terms are a statement before the list
+    // ("source code is licensed under the MIT License, except for the third-party components
+    // listed below"), or else everything in the file applies.
+    std::vector<std::uint64_t> preamble;
+    for (std::size_t p = 0; p < first_marker; ++p) {
+      if (!claimed[p]) preamble.push_back(words[p]);
+    }
+    find_notices_in(preamble, result);
+    if (result.matches.empty()) std::swap(result.matches, result.bundled);
+  }
   if (result.matches.size() == 2) {
     // "ALTERNATIVE A - MIT ... ALTERNATIVE B - Unlicense", "dual-licensed": two licenses offered
     // as a choice. Only words outside the matched texts count. A wrong OR could keep a copyleft
@@ -377,31 +513,87 @@ TextLicense detect_license_text(std::string_view text, const LicenseOptions& opt
   return result;
 }
 
+bool has_license_word(std::string_view line) {
+  for (std::string_view word : {"icens", "ICENS", "icenc", "ICENC", "ermission", "ERMISSION", "opyright", "OPYRIGHT"}) {
+    if (line.find(word) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// The comment block of a source file that holds its license: the first run of comment lines
+// (//, #, --, ;, %, a /* */ or """ block...) that has a license word, with what precedes it.
+// Cutting there keeps the code below out of the match, and makes the headers of a repository's
+// files equal after normalisation, so that the cache matches each header once. Empty when no
+// comment holds a license word (a text file: the caller matches the whole head).
+std::string_view license_comment(std::string_view text) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kBlocks = {{
+      {"/*", "*/"}, {"<!--", "-->"}, {"\"\"\"", "\"\"\""}, {"'''", "'''"}, {"(*", "*)"}, {"{-", "-}"}, {"=begin", "=end"}}};
+  static constexpr std::array<std::string_view, 12> kLineMarkers = {"//", "--", ";", "%", "!", "*", "'", "rem ", "REM ", "::", "..", "dnl"};
+  std::string_view close;  // the end marker of the block comment we are in
+  bool in_run = false, run_has_word = false;
+  std::size_t start = 0, run_end = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const auto line = text.substr(start, end - start);
+    auto trimmed = line;
+    while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) trimmed.remove_prefix(1);
+    bool comment = !close.empty() || trimmed.empty();
+    if (!close.empty()) {
+      if (line.find(close) != std::string_view::npos) close = {};
+    } else {
+      for (const auto& [open, closer] : kBlocks) {
+        if (!trimmed.starts_with(open)) continue;
+        comment = true;
+        if (trimmed.substr(open.size()).find(closer) == std::string_view::npos) close = closer;
+        break;
+      }
+      for (const auto marker : kLineMarkers) comment = comment || trimmed.starts_with(marker);
+      // "# comment" and "#!", not "#include" / "#define"
+      if (trimmed.starts_with("#") && (trimmed.size() == 1 || !std::isalpha(static_cast<unsigned char>(trimmed[1])))) comment = true;
+    }
+    if (comment) {
+      in_run = true;
+      run_has_word = run_has_word || has_license_word(line);
+      run_end = end;
+    } else {
+      if (in_run && run_has_word) return text.substr(0, run_end);
+      in_run = false;
+      run_has_word = false;
+    }
+    start = end + 1;
+  }
+  return in_run && run_has_word ? text.substr(0, run_end) : std::string_view();
+}
+
+}  // namespace
+
+TextLicense detect_license_text(std::string_view text, const LicenseOptions& options) {
+  return match_normalized(text, license::normalize_license_text(text), options);
+}
+
 TextLicense detect_file_header(std::string_view text, const LicenseOptions& options) {
+  return license::detect_file_header_cached(text, options, nullptr);
+}
+
+TextLicense license::detect_file_header_cached(std::string_view text, const LicenseOptions& options, HeaderCache* cache) {
   TextLicense result;
   if (text.size() > options.header_bytes) {
     text = text.substr(0, options.header_bytes);
     if (const auto cut = text.rfind('\n'); cut != std::string_view::npos) text = text.substr(0, cut);
   }
   // SPDX-License-Identifier lines say it exactly.
-  constexpr std::string_view kTag = "SPDX-License-Identifier:";
-  for (std::size_t at = text.find(kTag); at != std::string_view::npos; at = text.find(kTag, at + kTag.size())) {
-    auto line_end = text.find('\n', at);
-    if (line_end == std::string_view::npos) line_end = text.size();
-    const auto expression = parse_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));
-    if (!expression.empty()) add_unique(result, {expression, 1.0, "identifier"});
-  }
+  for (auto& expression : identifier_lines(text)) add_unique(result, {std::move(expression), 1.0, "identifier"});
   if (!result.matches.empty()) return result;
   // Cheap gate before matching: a header without these words holds no license.
-  const auto lower_has = [&](std::string_view word) {
-    return std::search(text.begin(), text.end(), word.begin(), word.end(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == b;
-           }) != text.end();
-  };
-  if (!lower_has("licens") && !lower_has("permission") && !lower_has("copyright")) return result;
-  result = detect_license_text(text, options);
+  if (!has_license_word(text)) return result;
+  if (const auto comment = license_comment(text); !comment.empty()) text = comment;
+  const auto normalized = license::normalize_license_text(text);
+  if (cache != nullptr && cache->find(normalized.exact_hash, result)) return result;
+  result = match_normalized(text, normalized, options);
   if (result.matches.empty()) find_notices(text, result);
   result.unmatched_words = 0;  // code around a header is not unmatched license text
+  if (cache != nullptr) cache->put(normalized.exact_hash, result);
   return result;
 }
 

@@ -2,12 +2,18 @@
 // below it, as The Stack v2 propagated them), license headers of source files, and the README as
 // a last resort, combined into one SPDX expression.
 #include <algorithm>
-#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <map>
 #include <set>
 
+#include "license/expression.h"
+#include "license/header_cache.h"
 #include "sluice/core/error.h"
 #include "sluice/core/json.h"
+#include "sluice/core/parallel.h"
 #include "sluice/filter/license.h"
 
 namespace sluice::filter {
@@ -36,15 +42,6 @@ std::vector<std::string> split_name(std::string_view name) {
   return parts;
 }
 
-std::string read_prefix(const fs::path& path, std::size_t limit) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::string data(limit, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(limit));
-  data.resize(static_cast<std::size_t>(in.gcount()));
-  return data;
-}
-
 bool is_readme(std::string_view filename) { return lower(filename).starts_with("readme"); }
 
 // License files whose names say they list what bundled code is under: their licenses apply in
@@ -57,23 +54,33 @@ bool is_third_party_name(std::string_view filename) {
   return false;
 }
 
-std::set<std::string> ids_of(const std::string& expression) {
-  std::set<std::string> ids;
-  std::string current;
-  auto flush = [&] {
-    if (!current.empty() && current != "AND" && current != "OR" && current != "WITH") ids.insert(current);
-    current.clear();
-  };
-  for (char c : expression) {
-    if (c == ' ' || c == '(' || c == ')') flush();
-    else current += c;
-  }
-  flush();
-  return ids;
-}
+std::set<std::string> ids_of(const std::string& expression) { return license::expression_ids(expression); }
 
 std::string parenthesize(const std::string& expression) {
   return expression.find(" OR ") != std::string::npos ? "(" + expression + ")" : expression;
+}
+
+// The terms of an expression's top-level AND ("(A OR B) AND C" -> "A OR B", "C").
+std::vector<std::string> and_terms(const std::string& expression) {
+  std::vector<std::string> terms;
+  int depth = 0;
+  std::size_t start = 0;
+  auto push = [&](std::size_t end) {
+    std::string term = expression.substr(start, end - start);
+    if (term.size() > 1 && term.front() == '(' && term.back() == ')') term = term.substr(1, term.size() - 2);
+    terms.push_back(std::move(term));
+  };
+  for (std::size_t i = 0; i < expression.size(); ++i) {
+    if (expression[i] == '(') ++depth;
+    if (expression[i] == ')') --depth;
+    if (depth == 0 && expression.compare(i, 5, " AND ") == 0) {
+      push(i);
+      start = i + 5;
+      i += 4;
+    }
+  }
+  push(expression.size());
+  return terms;
 }
 
 std::string join_and(const std::vector<std::string>& parts) {
@@ -86,29 +93,117 @@ std::string join_and(const std::vector<std::string>& parts) {
 struct FileResult {
   std::string name;
   TextLicense license;
+  std::string text;  // kept only for files that match no template: they may be statements
 };
 
-// One directory's license files into one expression.
-std::pair<std::string, double> combine_directory(const std::vector<FileResult>& files) {
+// GNU licenses whose full text a statement says may be used in a later version ("GPL version 2
+// or later", "LGPLv2.1+", "version 3 of the License, or (at your option) any later version"):
+// family and major version, "GPL-2", "LGPL-2", "AGPL-3". The full texts never say it themselves.
+std::set<std::string> or_later_statements(const std::string& text) {
+  // Lowercased with runs of whitespace made one space, so phrases wrap across lines.
+  std::string t;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (t.empty() || t.back() == ' ')) continue;
+    t += space ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const auto is_alpha = [](char c) { return c >= 'a' && c <= 'z'; };
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  // Skips "N", "N.M", "N.M.K"; returns the position after, or npos when no version is there.
+  const auto skip_version = [&](std::string_view s, std::size_t i) {
+    if (i >= s.size() || !is_digit(s[i]) || s[i] < '1' || s[i] > '3') return std::string::npos;
+    ++i;
+    while (i + 1 < s.size() && s[i] == '.' && is_digit(s[i + 1])) i += 2;
+    return i;
+  };
+  std::set<std::string> out;
+  // "gplv2+", "lgpl-2.1+", "agplv3+"
+  for (auto at = t.find("gpl"); at != std::string::npos; at = t.find("gpl", at + 3)) {
+    std::string family = "GPL-";
+    std::size_t begin = at;
+    if (at > 0 && (t[at - 1] == 'l' || t[at - 1] == 'a')) {
+      family = t[at - 1] == 'l' ? "LGPL-" : "AGPL-";
+      begin = at - 1;
+    }
+    if (begin > 0 && is_alpha(t[begin - 1])) continue;
+    std::size_t i = at + 3;
+    if (i < t.size() && (t[i] == '-' || t[i] == ' ')) ++i;
+    if (i < t.size() && t[i] == 'v') ++i;
+    const auto end = skip_version(t, i);
+    if (end != std::string::npos && end < t.size() && t[end] == '+') out.insert(family + t[i]);
+  }
+  // "general public license (gpl) version 2 or later", "..., version 2.1 of the license, or (at
+  // your option) any later version"
+  constexpr std::string_view kName = "general public licen";
+  for (auto at = t.find(kName); at != std::string::npos; at = t.find(kName, at + kName.size())) {
+    const auto before = std::string_view(t).substr(at >= 8 ? at - 8 : 0, at >= 8 ? 8 : at);
+    const std::string family = before.find("affero") != std::string_view::npos ? "AGPL-"
+                               : before.find("lesser") != std::string_view::npos || before.find("library") != std::string_view::npos
+                                   ? "LGPL-"
+                                   : "GPL-";
+    const auto window = t.substr(at, 160);
+    for (std::string_view marker : {"version ", " v"}) {
+      const auto v = window.find(marker);
+      if (v == std::string::npos) continue;
+      const auto end = skip_version(window, v + marker.size());
+      if (end == std::string::npos) continue;
+      auto rest = std::string_view(window).substr(end);
+      for (std::string_view filler : {",", " of the license", ",", " or", " (at your option)", " any"}) {
+        if (rest.starts_with(filler)) rest.remove_prefix(filler.size());
+      }
+      if (rest.starts_with(" later")) out.insert(family + window[v + marker.size()]);
+      break;
+    }
+  }
+  return out;
+}
+
+// "GPL-2.0-only" -> "GPL-2.0-or-later" where a statement says so.
+std::string apply_or_later(std::string expression, const std::set<std::string>& statements) {
+  for (const auto& family : statements) {
+    for (std::size_t at = expression.find(family + "."); at != std::string::npos; at = expression.find(family + ".", at + 1)) {
+      if (at > 0 && expression[at - 1] != ' ' && expression[at - 1] != '(') continue;  // "GPL-2" inside "LGPL-2"
+      const auto end = expression.find("-only", at);
+      const auto space = expression.find_first_of(" )", at);
+      if (end != std::string::npos && (space == std::string::npos || end < space)) expression.replace(end, 5, "-or-later");
+    }
+  }
+  return expression;
+}
+
+// One directory's license files into one expression: the project's own terms, or with
+// `bundled` also the licenses the files list for bundled code.
+std::pair<std::string, double> combine_directory(const std::vector<FileResult>& files, bool bundled = false) {
   std::vector<std::string> alternatives, additions;
   double confidence = 1.0;
   bool any = false;
+  std::set<std::string> statements;
   for (const auto& f : files) {
-    if (f.license.matches.empty()) continue;
+    if (f.license.matches.empty()) {
+      const auto found = or_later_statements(f.text);
+      statements.insert(found.begin(), found.end());
+      continue;
+    }
     any = true;
     confidence = std::min(confidence, f.license.confidence());
     auto& group = is_third_party_name(f.name) ? additions : alternatives;
     const auto expression = f.license.expression();
     if (std::find(group.begin(), group.end(), expression) == group.end()) group.push_back(expression);
+    if (bundled) {
+      for (const auto& b : f.license.bundled) {
+        if (std::find(additions.begin(), additions.end(), b.spdx) == additions.end()) additions.push_back(b.spdx);
+      }
+    }
   }
   if (!any) return {files.empty() ? kNoLicense : kNoAssertion, 0.0};
-  // COPYING (GPL-3.0) beside COPYING.LESSER (LGPL-3.0) is how the LGPL is shipped: it is LGPL.
-  auto drop_gpl_beside_lgpl = [&](const char* lgpl, const char* gpl) {
-    const bool has_lgpl = std::any_of(alternatives.begin(), alternatives.end(), [&](const std::string& e) { return e.starts_with(lgpl); });
-    if (has_lgpl) std::erase_if(alternatives, [&](const std::string& e) { return e.starts_with(gpl); });
-  };
-  drop_gpl_beside_lgpl("LGPL-3.0", "GPL-3.0");
-  drop_gpl_beside_lgpl("LGPL-2.1", "GPL-2.0");
+  // COPYING (GPL-3.0) beside COPYING.LESSER (LGPL-3.0) is how the LGPL-3.0 is shipped (its text
+  // only adds permissions to the GPL's): it is LGPL. The LGPL-2.1 stands alone, so a GPL-2.0
+  // beside it is a second license, offered as a choice like any sibling file.
+  const bool has_lgpl3 = std::any_of(alternatives.begin(), alternatives.end(), [](const std::string& e) { return e.starts_with("LGPL-3.0"); });
+  if (has_lgpl3) std::erase_if(alternatives, [](const std::string& e) { return e.starts_with("GPL-3.0"); });
+  if (!statements.empty()) {
+    for (auto& a : alternatives) a = apply_or_later(a, statements);
+  }
   std::vector<std::string> parts;
   if (!alternatives.empty()) {
     std::string choice;
@@ -128,6 +223,195 @@ std::string parent_of(const std::string& relative) {
   const auto slash = relative.rfind('/');
   return slash == std::string::npos ? std::string() : relative.substr(0, slash);
 }
+
+enum class FileKind { kSkip, kLicense, kReadme, kSource };
+
+constexpr std::size_t kLicenseFileLimit = 1 << 20;
+constexpr std::size_t kReadmeLimit = 256 * 1024;
+
+// Files whose head is never a license header: images, archives, fonts, compiled objects.
+bool is_binary_name(std::string_view name) {
+  static const std::set<std::string, std::less<>> kBinary = {
+      "png", "jpg",  "jpeg", "gif",  "ico", "bmp", "webp", "tif", "tiff", "icns", "psd", "pdf",  "zip", "gz",
+      "tgz", "bz2",  "xz",   "zst",  "7z",  "jar", "class", "o",  "a",    "so",   "dylib", "dll", "exe", "lib",
+      "bin", "woff", "woff2", "ttf", "otf", "eot", "mp3",  "mp4", "wav",  "ogg",  "flac", "avi",  "mov", "pyc",
+      "wasm", "dat", "db",   "sqlite", "npy", "pkl", "onnx", "pt", "xlsx", "docx", "pptx", "ppm", "pgm"};
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  std::string ext(name.substr(dot + 1));
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return kBinary.count(ext) > 0;
+}
+
+FileKind kind_of(std::string_view relative) {
+  const auto slash = relative.rfind('/');
+  const auto name = slash == std::string_view::npos ? relative : relative.substr(slash + 1);
+  if (is_license_file_name(name)) return FileKind::kLicense;
+  if (is_readme(name)) return slash == std::string_view::npos ? FileKind::kReadme : FileKind::kSkip;  // only the root's
+  return is_binary_name(name) ? FileKind::kSkip : FileKind::kSource;
+}
+
+// Reads at most `limit` bytes into `out`; false when unreadable or, for a short read of a source
+// head, binary (a NUL byte, git's own test).
+bool read_prefix(const fs::path& path, std::size_t limit, std::string& out) {
+  // open + read, no stdio buffer: most files are read once, for their first few KiB.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  out.resize(limit);
+  std::size_t n = 0;
+  while (n < limit) {
+    const auto got = ::read(fd, out.data() + n, limit - n);
+    if (got <= 0) break;
+    n += static_cast<std::size_t>(got);
+  }
+  ::close(fd);
+  out.resize(n);
+  return true;
+}
+
+struct ScannedFile {
+  std::string path;
+  FileKind kind = FileKind::kSkip;
+  TextLicense license;
+  std::string text;  // license files without a template match (statements) and the README
+};
+
+ScannedFile scan_file(const std::string& relative, FileKind kind, std::string text, const LicenseOptions& options,
+                      license::HeaderCache& cache) {
+  ScannedFile out{relative, kind, {}, {}};
+  switch (kind) {
+    case FileKind::kLicense:
+      out.license = detect_license_text(text, options);
+      if (out.license.matches.empty()) out.text = std::move(text);
+      break;
+    case FileKind::kReadme:
+      out.text = std::move(text);
+      break;
+    case FileKind::kSource:
+      if (text.find('\0') != std::string::npos) out.kind = FileKind::kSkip;  // binary
+      else out.license = license::detect_file_header_cached(text, options, &cache);
+      break;
+    case FileKind::kSkip:
+      break;
+  }
+  return out;
+}
+
+// Gathers the scanned files of one tree (in path order) and combines them.
+class Collector {
+ public:
+  void add(ScannedFile&& f) {
+    const auto dir = parent_of(f.path);
+    const auto slash = f.path.rfind('/');
+    const auto name = slash == std::string::npos ? f.path : f.path.substr(slash + 1);
+    switch (f.kind) {
+      case FileKind::kLicense:
+        result.files.push_back({f.path, f.license.matches.empty() ? kNoAssertion : f.license.all_expression(),
+                                f.license.confidence(), "license-file"});
+        license_files[dir].push_back({name, std::move(f.license), std::move(f.text)});
+        break;
+      case FileKind::kReadme:
+        if (readme_path.empty() || f.path.size() < readme_path.size()) {
+          readme_path = f.path;
+          readme_text = std::move(f.text);
+        }
+        break;
+      case FileKind::kSource:
+        if (!f.license.matches.empty()) headers.push_back({f.path, f.license.expression(), f.license.confidence(), "header"});
+        break;
+      case FileKind::kSkip:
+        break;
+    }
+  }
+
+  RepoLicense finish(std::size_t files_scanned) {
+    result.files_scanned = files_scanned;
+    // The repository's own terms: its root license files. Without them (or when they match no
+    // template, as a root text that only explains which folder has which license), the licenses of
+    // the top-level folders together; then source headers; then the README. Deeper folders and
+    // headers that differ stay in `directories` and `files`, where license_for() applies them to
+    // the files they cover.
+    double confidence = 1.0;
+    std::vector<std::string> parts;
+    auto add_part = [&](const std::string& expression, double c) {
+      if (std::find(parts.begin(), parts.end(), expression) == parts.end()) {
+        parts.push_back(expression);
+        confidence = std::min(confidence, c);
+      }
+    };
+    for (const auto& [dir, files] : license_files) {
+      // What applies to a file below: the folder's terms and those of the code it bundles.
+      const auto [expression, c] = combine_directory(files, true);
+      result.directories.emplace_back(dir, expression);
+    }
+    const auto root = license_files.find("");
+    if (root != license_files.end()) {
+      const auto [expression, c] = combine_directory(root->second);
+      if (expression != kNoAssertion) add_part(expression, c);
+    }
+    if (parts.empty()) {
+      for (const auto& [dir, files] : license_files) {
+        if (dir.empty() || dir.find('/') != std::string::npos) continue;
+        const auto [expression, c] = combine_directory(files);
+        if (expression != kNoAssertion) add_part(expression, c);
+      }
+    }
+    std::sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    for (const auto& h : headers) {
+      const auto applying = result.license_for(h.path);  // headers are not recorded yet
+      const auto own = ids_of(applying);
+      const auto named = ids_of(h.spdx);
+      const bool covered = applying != kNoLicense && applying != kNoAssertion &&
+                           std::includes(own.begin(), own.end(), named.begin(), named.end());
+      if (!covered) result.files.push_back(h);
+    }
+    if (parts.empty() && license_files.empty()) {
+      for (const auto& h : headers) add_part(h.spdx, h.confidence);
+    } else if (root == license_files.end()) {
+      // No root license file: the headers of the root's own files speak for the project (pigz.c).
+      for (const auto& h : headers) {
+        if (h.path.find('/') == std::string::npos) add_part(h.spdx, h.confidence);
+      }
+    }
+    if (parts.size() > 1) std::erase(parts, std::string(kNoLicense));
+    if (parts.empty() && !readme_text.empty()) {
+      const auto readme = detect_readme(readme_text);
+      if (!readme.matches.empty()) {
+        parts.push_back(readme.expression());
+        confidence = readme.confidence();
+        result.files.push_back({readme_path, parts.back(), confidence, "readme"});
+        result.directories.emplace_back("", parts.back());
+      }
+    }
+    if (parts.empty()) {
+      result.spdx = license_files.empty() ? kNoLicense : kNoAssertion;
+      result.confidence = license_files.empty() ? 1.0 : 0.0;
+    } else {
+      result.spdx = join_and(parts);
+      result.confidence = confidence;
+    }
+    std::vector<std::string> everything;
+    auto add_everything = [&](const std::string& e) {
+      for (const auto& term : and_terms(e)) {
+        if (term != kNoLicense && std::find(everything.begin(), everything.end(), term) == everything.end()) everything.push_back(term);
+      }
+    };
+    for (const auto& p : parts) add_everything(p);
+    for (const auto& [dir, expression] : result.directories) add_everything(expression);
+    for (const auto& f : result.files) {
+      if (f.kind == "header") add_everything(f.spdx);
+    }
+    result.all = everything.empty() ? result.spdx : join_and(everything);
+    std::sort(result.files.begin(), result.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    return result;
+  }
+
+ private:
+  RepoLicense result;
+  std::map<std::string, std::vector<FileResult>> license_files;  // by directory
+  std::vector<LicenseEvidence> headers;
+  std::string readme_path, readme_text;
+};
 
 }  // namespace
 
@@ -189,13 +473,12 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
   std::error_code ec;
   const auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) fail_at(path.string(), 0, "no such file or directory");
-  RepoLicense result;
-  constexpr std::size_t kLicenseFileLimit = 1 << 20;
-
   if (fs::is_regular_file(status)) {
+    RepoLicense result;
     result.files_scanned = 1;
     const auto name = path.filename().string();
-    const auto text = read_prefix(path, kLicenseFileLimit);
+    std::string text;
+    if (!read_prefix(path, kLicenseFileLimit, text)) fail_at(path.string(), 0, "cannot read the file (check its permissions)");
     TextLicense license;
     std::string kind = "license-file";
     if (is_readme(name)) {
@@ -210,8 +493,9 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     }
     if (!license.matches.empty()) {
       result.spdx = license.expression();
+      result.all = license.all_expression();
       result.confidence = license.confidence();
-      result.files.push_back({name, result.spdx, result.confidence, kind});
+      result.files.push_back({name, result.all, result.confidence, kind});
     } else if (kind == "license-file") {
       result.spdx = kNoAssertion;
     }
@@ -219,9 +503,9 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
   }
   if (!fs::is_directory(status)) fail_at(path.string(), 0, "not a file or directory");
 
-  std::map<std::string, std::vector<FileResult>> license_files;  // by directory
-  std::vector<LicenseEvidence> headers;
-  std::string readme_path, readme_text;
+  // Names first, then the reading and matching in parallel: the heads of source files are most
+  // of the work, and a header many files share is matched once (HeaderCache).
+  std::vector<std::pair<std::string, fs::path>> entries;
   for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const auto name = it->path().filename().string();
@@ -231,103 +515,42 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
       continue;
     }
     if (!it->is_regular_file(ec)) continue;
-    ++result.files_scanned;
-    const auto relative = it->path().lexically_relative(path).generic_string();
-    const auto dir = parent_of(relative);
-    if (is_license_file_name(name)) {
-      auto license = detect_license_text(read_prefix(it->path(), kLicenseFileLimit), options);
-      result.files.push_back({relative, license.matches.empty() ? kNoAssertion : license.expression(),
-                              license.confidence(), "license-file"});
-      license_files[dir].push_back({name, std::move(license)});
-      continue;
-    }
-    if (is_readme(name)) {
-      if (dir.empty() && (readme_path.empty() || name.size() < readme_path.size())) {
-        readme_path = relative;
-        readme_text = read_prefix(it->path(), 256 * 1024);
-      }
-      continue;
-    }
-    const auto head = read_prefix(it->path(), options.header_bytes);
-    if (head.find('\0') != std::string::npos) continue;  // binary
-    const auto license = detect_file_header(head, options);
-    if (!license.matches.empty()) headers.push_back({relative, license.expression(), license.confidence(), "header"});
+    entries.emplace_back(it->path().lexically_relative(path).generic_string(), it->path());
   }
+  std::sort(entries.begin(), entries.end());
+  std::vector<ScannedFile> scanned(entries.size());
+  license::HeaderCache cache;
+  parallel_for(entries.size(), options.threads == 0 ? default_threads() : options.threads, [&](std::size_t i) {
+    const auto& [relative, full] = entries[i];
+    const auto kind = kind_of(relative);
+    if (kind == FileKind::kSkip) return;
+    std::string text;
+    if (!read_prefix(full, kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit, text)) return;
+    scanned[i] = scan_file(relative, kind, std::move(text), options, cache);
+  });
+  Collector collector;
+  for (auto& s : scanned) collector.add(std::move(s));
+  return collector.finish(entries.size());
+}
 
-  // The repository's own terms: its root license files. Without them (or when they match no
-  // template, as a root text that only explains which folder has which license), the licenses of
-  // the top-level folders together; then source headers; then the README. Deeper folders and
-  // headers that differ stay in `directories` and `files`, where license_for() applies them to
-  // the files they cover.
-  double confidence = 1.0;
-  std::vector<std::string> parts;
-  auto add_part = [&](const std::string& expression, double c) {
-    if (std::find(parts.begin(), parts.end(), expression) == parts.end()) {
-      parts.push_back(expression);
-      confidence = std::min(confidence, c);
-    }
-  };
-  for (const auto& [dir, files] : license_files) {
-    const auto [expression, c] = combine_directory(files);
-    result.directories.emplace_back(dir, expression);
-  }
-  const auto root = license_files.find("");
-  if (root != license_files.end()) {
-    const auto [expression, c] = combine_directory(root->second);
-    if (expression != kNoAssertion) add_part(expression, c);
-  }
-  if (parts.empty()) {
-    for (const auto& [dir, files] : license_files) {
-      if (dir.empty() || dir.find('/') != std::string::npos) continue;
-      const auto [expression, c] = combine_directory(files);
-      if (expression != kNoAssertion) add_part(expression, c);
-    }
-  }
-  std::sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
-  for (const auto& h : headers) {
-    const auto applying = result.license_for(h.path);  // headers are not recorded yet
-    const auto own = ids_of(applying);
-    const auto named = ids_of(h.spdx);
-    const bool covered = applying != kNoLicense && applying != kNoAssertion &&
-                         std::includes(own.begin(), own.end(), named.begin(), named.end());
-    if (!covered) result.files.push_back(h);
-  }
-  if (parts.empty() && license_files.empty()) {
-    for (const auto& h : headers) add_part(h.spdx, h.confidence);
-  } else if (root == license_files.end()) {
-    // No root license file: the headers of the root's own files speak for the project (pigz.c).
-    for (const auto& h : headers) {
-      if (h.path.find('/') == std::string::npos) add_part(h.spdx, h.confidence);
-    }
-  }
-  if (parts.size() > 1) std::erase(parts, std::string(kNoLicense));
-  if (parts.empty() && !readme_text.empty()) {
-    const auto readme = detect_readme(readme_text);
-    if (!readme.matches.empty()) {
-      parts.push_back(readme.expression());
-      confidence = readme.confidence();
-      result.files.push_back({readme_path, parts.back(), confidence, "readme"});
-      result.directories.emplace_back("", parts.back());
-    }
-  }
-  if (parts.empty()) {
-    result.spdx = license_files.empty() ? kNoLicense : kNoAssertion;
-    result.confidence = license_files.empty() ? 1.0 : 0.0;
-  } else {
-    result.spdx = join_and(parts);
-    result.confidence = confidence;
-  }
-  std::vector<std::string> everything(parts.begin(), parts.end());
-  auto add_everything = [&](const std::string& e) {
-    if (e != kNoLicense && std::find(everything.begin(), everything.end(), e) == everything.end()) everything.push_back(e);
-  };
-  for (const auto& [dir, expression] : result.directories) add_everything(expression);
-  for (const auto& f : result.files) {
-    if (f.kind == "header") add_everything(f.spdx);
-  }
-  result.all = everything.empty() ? result.spdx : join_and(everything);
-  std::sort(result.files.begin(), result.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
-  return result;
+RepoLicense detect_license_files(const std::vector<LicenseTreeFile>& files, const LicenseOptions& options) {
+  std::vector<const LicenseTreeFile*> sorted;
+  for (const auto& f : files) sorted.push_back(&f);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->path < b->path; });
+  std::vector<ScannedFile> scanned(sorted.size());
+  license::HeaderCache cache;
+  parallel_for(sorted.size(), options.threads == 0 ? default_threads() : options.threads, [&](std::size_t i) {
+    const auto& f = *sorted[i];
+    const auto kind = kind_of(f.path);
+    if (kind == FileKind::kSkip) return;
+    const std::size_t limit = kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit;
+    std::string text = f.text.substr(0, std::min(limit, f.text.size()));
+    if (kind == FileKind::kSource && text.find('\0') != std::string::npos) return;
+    scanned[i] = scan_file(f.path, kind, std::move(text), options, cache);
+  });
+  Collector collector;
+  for (auto& s : scanned) collector.add(std::move(s));
+  return collector.finish(files.size());
 }
 
 }  // namespace sluice::filter

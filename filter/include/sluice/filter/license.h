@@ -24,6 +24,7 @@ inline constexpr const char* kNoAssertion = "NOASSERTION";
 struct LicenseOptions {
   double threshold = 0.9;   // Sørensen–Dice on word bigrams a match needs
   std::size_t header_bytes = 8192;  // how much of each source file is read for its header
+  unsigned threads = 0;             // files of a tree read and matched in parallel; 0 = one per CPU
 };
 
 struct LicenseMatch {
@@ -33,10 +34,15 @@ struct LicenseMatch {
 };
 
 struct TextLicense {
-  std::vector<LicenseMatch> matches;  // in the order they appear in the text
+  std::vector<LicenseMatch> matches;  // the text's own terms, in the order they appear
+  // Licenses of bundled or third-party code the text lists after saying so ("The bundled zlib
+  // code is licensed under...", "third-party components listed below"): they apply to that
+  // code, not to the project, so they are in all_expression() but not in expression().
+  std::vector<LicenseMatch> bundled;
   std::size_t unmatched_words = 0;    // words no match explains (a note, an unknown license)
   bool alternatives = false;          // the text offers its licenses as a choice
   std::string expression() const;     // matches joined with AND (OR for alternatives); NONE when none
+  std::string all_expression() const; // expression() AND every bundled license
   double confidence() const;          // the lowest match confidence; 0 without matches
 };
 
@@ -78,6 +84,15 @@ struct RepoLicense {
 // A directory is walked (skipping .git and other hidden directories); a file is read as a license
 // file when its name says so, else as a source file. Throws sluice::Error when PATH is missing.
 RepoLicense detect_license_path(const std::filesystem::path& path, const LicenseOptions& options = {});
+
+// The same for a tree given as files already read (a repository read from its object database
+// by ingest, the license texts ingest recorded): `path` is relative to the tree's root, `text`
+// the file (for source files its head is enough).
+struct LicenseTreeFile {
+  std::string path;
+  std::string text;
+};
+RepoLicense detect_license_files(const std::vector<LicenseTreeFile>& files, const LicenseOptions& options = {});
 
 // Canonical spelling of an SPDX id: deprecated GNU ids gain -only / -or-later ("GPL-2.0+" ->
 // "GPL-2.0-or-later"); anything else is returned unchanged.

@@ -1,5 +1,5 @@
 #pragma once
-// Secrets and personal data in code: emails, public IPv4 addresses, keys and tokens (AWS,
+// Secrets and personal data in code: emails, public IPv4 and IPv6 addresses, keys and tokens (AWS,
 // GitHub, Slack, JWT, private key blocks) and password / api_key assignments with high-entropy
 // values, replaced by StarCoder's placeholders <EMAIL> <IP_ADDRESS> <KEY> <PASSWORD>.
 #include <cstddef>

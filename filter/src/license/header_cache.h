@@ -1,0 +1,36 @@
+#pragma once
+// Source files of one repository mostly share one license header (the copyright line and file
+// name aside): the matcher's verdict on a normalised header is kept by the hash of its words, so
+// each distinct header is matched once however many files carry it.
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+
+#include "sluice/filter/license.h"
+
+namespace sluice::filter::license {
+
+class HeaderCache {
+ public:
+  bool find(std::uint64_t key, TextLicense& out) const {
+    std::lock_guard lock(mutex_);
+    const auto it = results_.find(key);
+    if (it == results_.end()) return false;
+    out = it->second;
+    return true;
+  }
+  void put(std::uint64_t key, const TextLicense& result) {
+    std::lock_guard lock(mutex_);
+    results_.emplace(key, result);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint64_t, TextLicense> results_;
+};
+
+// detect_file_header with a cache shared by the files of one tree (nullptr: no cache).
+TextLicense detect_file_header_cached(std::string_view text, const LicenseOptions& options, HeaderCache* cache);
+
+}  // namespace sluice::filter::license
