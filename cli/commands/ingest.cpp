@@ -1,5 +1,4 @@
 // sluice ingest: git repositories and documentation into a document shard set.
-#include <cstdlib>
 #include <iostream>
 
 #include "../command.h"
@@ -22,12 +21,6 @@ struct IngestArgs {
   bool json = false;
 };
 
-std::string default_cache() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') return std::string(xdg) + "/sluice/repos";
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return std::string(home) + "/.cache/sluice/repos";
-  return ".sluice-cache/repos";
-}
-
 int run_ingest_command(const IngestArgs& args) {
   ingest::IngestOptions options;
   if (!args.repos_file.empty()) options.repos = ingest::read_repo_list(args.repos_file);
@@ -38,7 +31,7 @@ int run_ingest_command(const IngestArgs& args) {
     return 1;
   }
   options.out = args.out;
-  options.cache = args.cache.empty() ? default_cache() : args.cache;
+  options.cache = args.cache.empty() ? ingest::default_clone_cache() : std::filesystem::path(args.cache);
   options.max_bytes = args.max_bytes;
   options.shard_bytes = args.shard_mb << 20;
   options.zstd_level = args.level;

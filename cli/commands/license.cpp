@@ -2,7 +2,6 @@
 // single files.
 #include <unistd.h>
 
-#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -39,13 +38,6 @@ bool is_bare_repository(const fs::path& path) {
   return fs::is_regular_file(path / "HEAD", ec) && fs::is_directory(path / "objects", ec) && !fs::exists(path / ".git", ec);
 }
 
-// Same default as `sluice ingest --cache`, so both share one clone of a URL.
-std::string default_cache() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') return std::string(xdg) + "/sluice/repos";
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return std::string(home) + "/.cache/sluice/repos";
-  return ".sluice-cache/repos";
-}
-
 // A URL or a bare repository is read by the ingest stage (its clone cache, the tree of HEAD
 // from the object database) into a scratch shard set; its license texts and the heads of its
 // documents are then detected like a checkout's files.
@@ -63,7 +55,7 @@ filter::RepoLicense detect_through_ingest(const std::string& location, const Lic
   ingest::IngestOptions ingest_options;
   ingest_options.repos.push_back({location, ""});
   ingest_options.out = fs::path(scratch) / "out";
-  ingest_options.cache = options.cache.empty() ? default_cache() : options.cache;
+  ingest_options.cache = options.cache.empty() ? ingest::default_clone_cache() : fs::path(options.cache);
   ingest_options.threads = options.threads;
   ingest_options.show_progress = false;
   const auto report = ingest::run_ingest(ingest_options);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -133,6 +134,12 @@ std::vector<RepoSpec> read_repo_list(const std::filesystem::path& file) {
     repos.push_back({words[0], words.size() == 2 ? words[1] : ""});
   }
   return repos;
+}
+
+std::filesystem::path default_clone_cache() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') return std::filesystem::path(xdg) / "sluice/repos";
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return std::filesystem::path(home) / ".cache/sluice/repos";
+  return ".sluice-cache/repos";
 }
 
 std::string IngestReport::to_json() const {

@@ -19,6 +19,10 @@ struct RepoSpec {
 // Reads a list file: one repository per line, "URL [REF]"; blank lines and #-comments ignored.
 std::vector<RepoSpec> read_repo_list(const std::filesystem::path& file);
 
+// Where clones are kept when no cache is given: $XDG_CACHE_HOME/sluice/repos, else
+// ~/.cache/sluice/repos, else .sluice-cache/repos. Every command that clones uses it, so they share clones.
+std::filesystem::path default_clone_cache();
+
 struct IngestOptions {
   std::vector<RepoSpec> repos;
   std::vector<std::filesystem::path> docs;  // directories, tarballs, zips
