@@ -40,6 +40,13 @@ void add_loop_options(CLI::App& app, TrainOptions& o, bool& json) {
   app.add_flag("--doc-mask", o.doc_mask, "Block-diagonal attention: packed documents do not attend to each other");
   app.add_option("--tokenizer", o.tokenizer, "tokenizer.json, for bits per byte (default: DATA/, INIT/ tokenizer.json)");
   app.add_flag("--resume", o.resume, "Continue the run saved in --out exactly where it stopped (fresh start when none)");
+  app.add_option("--lora-rank", o.lora_rank,
+                 "LoRA: train rank-R adapters on --lora-targets instead of every weight (0: full training); saved as "
+                 "adapter_model.safetensors + adapter_config.json (PEFT names) beside the unchanged base")->default_val(0);
+  app.add_option("--lora-alpha", o.lora_alpha, "LoRA scale numerator: adapters add (alpha / rank) B A")->default_val(o.lora_alpha);
+  app.add_option("--lora-targets", o.lora_targets, "Layers that get adapters, by name suffix: c_attn, c_proj (attn.c_proj, mlp.c_proj), c_fc")
+      ->delimiter(',')->default_str("c_attn,c_proj,c_fc");
+  app.add_flag("--merge-lora", o.merge_lora, "At the end also write OUT/merged/: a plain Hugging Face model with the adapters merged in");
   app.add_option("--stop-after", o.stop_after, "Stop as if interrupted after this step (for testing resume)")->group("");
   add_json_flag(app, json);
 }
@@ -49,6 +56,7 @@ int print_summary(const std::string& command, const TrainOptions& o, const Train
     JsonWriter out(true);
     out.begin_object().field("command", command).field("out", o.out.string()).field("start_step", s.start_step)
         .field("steps_done", s.steps_done).field("loss", s.last_loss).field("parameters", s.parameters)
+        .field("trainable_parameters", s.trainable_parameters)
         .field("threads", s.threads).field("tokens_per_s", s.tokens_per_s).field("seconds", s.seconds)
         .field("peak_rss_bytes", s.peak_rss_bytes).field("resumed", s.resumed).field("interrupted", s.interrupted)
         .field("early_stopped", s.early_stopped);

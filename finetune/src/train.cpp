@@ -35,6 +35,7 @@ class AdamW {
  public:
   AdamW(CausalLM& model, const TrainOptions& o) : options_(o) {
     for (auto& item : model.named_parameters(true)) {
+      if (!item.value().requires_grad()) continue;  // frozen (LoRA's base weights)
       names_.push_back(item.key());
       params_.push_back(item.value());
       decay_.push_back(item.value().dim() >= 2);
@@ -266,6 +267,7 @@ torch::ScalarType precision_dtype(const std::string& precision) {
 TrainSummary train(const TrainOptions& o) {
   TrainSummary summary;
   summary.threads = configure_threads(o.threads);
+  keep_freed_memory();
   const auto dtype = precision_dtype(o.precision);
   if (o.steps < 1 || o.batch_size < 1 || o.grad_accum < 1 || o.seq_len < 1) throw Error("--steps, --batch-size, --grad-accum and --seq-len must be positive");
   if (!(o.lr > 0)) throw Error("--lr must be positive");
@@ -287,6 +289,7 @@ TrainSummary train(const TrainOptions& o) {
     throw Error("--seq-len " + std::to_string(o.seq_len) + " exceeds the model's n_positions " + std::to_string(config.n_positions));
   }
   summary.parameters = config.parameter_count();
+  summary.trainable_parameters = apply_lora_options(*model, o);
 
   // Data: training windows in a seeded order; validation from val shards or a 5% tail.
   auto train_files = list_token_files(o.data, false);
@@ -440,6 +443,7 @@ TrainSummary train(const TrainOptions& o) {
     if (stop || state.step == o.steps || (o.save_every > 0 && state.step % o.save_every == 0)) save();
   }
   if (show) std::fprintf(stderr, "\n");
+  if (o.merge_lora && !summary.interrupted) write_merged_model(*model, o.out);
   pending.wait();
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);
