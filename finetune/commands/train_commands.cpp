@@ -9,6 +9,7 @@
 #include "sluice/core/error.h"
 #include "sluice/core/json.h"
 
+#include "sluice/finetune/checkpoint.h"
 #include "sluice/finetune/text.h"
 #include "sluice/finetune/train.h"
 
@@ -122,6 +123,35 @@ const bool registered_eval = register_command({
           std::printf("loss %.4f  perplexity %.2f  bits/byte %s  (%llu tokens)\n", r.loss, r.perplexity,
                       r.bits_per_byte ? std::to_string(*r.bits_per_byte).c_str() : "n/a (no tokenizer.json)",
                       static_cast<unsigned long long>(r.tokens));
+        }
+        return 0;
+      };
+    }});
+
+const bool registered_export_model = register_command({
+    "export-model", "Write a checkpoint as a plain Hugging Face GPT-2 directory (LoRA adapters merged)", 604,
+    [](CLI::App& app) -> RunFunction {
+      auto in = std::make_shared<std::filesystem::path>();
+      auto out = std::make_shared<std::filesystem::path>();
+      auto dtype = std::make_shared<std::string>("F32");
+      auto json = std::make_shared<bool>(false);
+      app.add_option("--ckpt", *in, "Checkpoint directory (with or without adapter_model.safetensors)")->required();
+      app.add_option("--out", *out, "Directory to write: config.json + model.safetensors (+ tokenizer.json)")->required();
+      app.add_option("--dtype", *dtype, "Weight dtype of the written file")->default_val("F32")->check(CLI::IsMember({"F32", "F16", "BF16"}));
+      add_json_flag(app, *json);
+      return [in, out, dtype, json] {
+        const DType d = *dtype == "F16" ? DType::kF16 : *dtype == "BF16" ? DType::kBF16 : DType::kF32;
+        convert_checkpoint(*in, *out, d);
+        if (std::filesystem::exists(*in / "tokenizer.json") && !std::filesystem::exists(*out / "tokenizer.json")) {
+          std::filesystem::copy_file(*in / "tokenizer.json", *out / "tokenizer.json");
+        }
+        const bool merged = std::filesystem::exists(*in / "adapter_config.json");
+        if (*json) {
+          JsonWriter o(true);
+          o.begin_object().field("out", out->string()).field("dtype", *dtype).field("merged_lora", merged).end_object();
+          std::cout << o.str() << "\n";
+        } else {
+          std::fprintf(stderr, "export-model: %s -> %s (%s%s)\n", in->c_str(), out->c_str(), dtype->c_str(), merged ? ", LoRA merged" : "");
         }
         return 0;
       };

@@ -82,6 +82,11 @@ TEST(Lora, OnlyAdaptersTrainTheBaseStaysAndTheMergeMatches) {
   ASSERT_EQ(adapted.size(), merged.size());
   EXPECT_LT(max_difference(adapted, merged), 1e-5);
   EXPECT_GT(max_difference(adapted, base), 1e-2);  // the adapters changed the model
+  // `sluice export-model` merges the same way.
+  const auto e = run_sluice({"export-model", "--ckpt", (dir / "out").string(), "--out", (dir / "exported").string(), "--json"});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("\"merged_lora\": true"), std::string::npos) << e.out;
+  EXPECT_EQ(read_text(dir / "exported" / "model.safetensors"), read_text(dir / "out" / "merged" / "model.safetensors"));
 }
 
 TEST(Lora, StopAndResumeGivesTheSameLossesToTheBit) {
