@@ -18,6 +18,7 @@ constexpr TorchCommand kTorchCommands[] = {
     {"finetune", "Continue training a checkpoint on token shards (e.g. adapt to code)", 601},
     {"eval", "Loss, perplexity and bits per byte of a checkpoint on token shards", 602},
     {"generate", "Sample text from a checkpoint (temperature, top-k, top-p, KV cache)", 603},
+    {"export-model", "Write a checkpoint as a plain Hugging Face GPT-2 directory (LoRA adapters merged)", 604},
 };
 
 bool register_all() {

@@ -11,6 +11,7 @@
 #include "sluice/core/json.h"
 
 #include "sluice/finetune/distributed.h"
+#include "sluice/finetune/checkpoint.h"
 #include "sluice/finetune/text.h"
 #include "sluice/finetune/train.h"
 
@@ -42,6 +43,13 @@ void add_loop_options(CLI::App& app, TrainOptions& o, bool& json) {
   app.add_flag("--doc-mask", o.doc_mask, "Block-diagonal attention: packed documents do not attend to each other");
   app.add_option("--tokenizer", o.tokenizer, "tokenizer.json, for bits per byte (default: DATA/, INIT/ tokenizer.json)");
   app.add_flag("--resume", o.resume, "Continue the run saved in --out exactly where it stopped (fresh start when none)");
+  app.add_option("--lora-rank", o.lora_rank,
+                 "LoRA: train rank-R adapters on --lora-targets instead of every weight (0: full training); saved as "
+                 "adapter_model.safetensors + adapter_config.json (PEFT names) beside the unchanged base")->default_val(0);
+  app.add_option("--lora-alpha", o.lora_alpha, "LoRA scale numerator: adapters add (alpha / rank) B A")->default_val(o.lora_alpha);
+  app.add_option("--lora-targets", o.lora_targets, "Layers that get adapters, by name suffix: c_attn, c_proj (attn.c_proj, mlp.c_proj), c_fc")
+      ->delimiter(',')->default_str("c_attn,c_proj,c_fc");
+  app.add_flag("--merge-lora", o.merge_lora, "At the end also write OUT/merged/: a plain Hugging Face model with the adapters merged in");
   app.add_option("--stop-after", o.stop_after, "Stop as if interrupted after this step (for testing resume)")->group("");
   app.add_option("--dist-timeout", o.dist_timeout,
                  "Data-parallel runs: seconds to wait for the other ranks before stopping with an error")->default_val(o.dist_timeout);
@@ -55,6 +63,7 @@ int print_summary(const std::string& command, const TrainOptions& o, const Train
     JsonWriter out(true);
     out.begin_object().field("command", command).field("out", o.out.string()).field("start_step", s.start_step)
         .field("steps_done", s.steps_done).field("loss", s.last_loss).field("parameters", s.parameters)
+        .field("trainable_parameters", s.trainable_parameters)
         .field("threads", s.threads).field("tokens_per_s", s.tokens_per_s).field("seconds", s.seconds)
         .field("peak_rss_bytes", s.peak_rss_bytes).field("resumed", s.resumed).field("interrupted", s.interrupted)
         .field("early_stopped", s.early_stopped);
@@ -131,6 +140,35 @@ const bool registered_eval = register_command({
           std::printf("loss %.4f  perplexity %.2f  bits/byte %s  (%llu tokens)\n", r.loss, r.perplexity,
                       r.bits_per_byte ? std::to_string(*r.bits_per_byte).c_str() : "n/a (no tokenizer.json)",
                       static_cast<unsigned long long>(r.tokens));
+        }
+        return 0;
+      };
+    }});
+
+const bool registered_export_model = register_command({
+    "export-model", "Write a checkpoint as a plain Hugging Face GPT-2 directory (LoRA adapters merged)", 604,
+    [](CLI::App& app) -> RunFunction {
+      auto in = std::make_shared<std::filesystem::path>();
+      auto out = std::make_shared<std::filesystem::path>();
+      auto dtype = std::make_shared<std::string>("F32");
+      auto json = std::make_shared<bool>(false);
+      app.add_option("--ckpt", *in, "Checkpoint directory (with or without adapter_model.safetensors)")->required();
+      app.add_option("--out", *out, "Directory to write: config.json + model.safetensors (+ tokenizer.json)")->required();
+      app.add_option("--dtype", *dtype, "Weight dtype of the written file")->default_val("F32")->check(CLI::IsMember({"F32", "F16", "BF16"}));
+      add_json_flag(app, *json);
+      return [in, out, dtype, json] {
+        const DType d = *dtype == "F16" ? DType::kF16 : *dtype == "BF16" ? DType::kBF16 : DType::kF32;
+        convert_checkpoint(*in, *out, d);
+        if (std::filesystem::exists(*in / "tokenizer.json") && !std::filesystem::exists(*out / "tokenizer.json")) {
+          std::filesystem::copy_file(*in / "tokenizer.json", *out / "tokenizer.json");
+        }
+        const bool merged = std::filesystem::exists(*in / "adapter_config.json");
+        if (*json) {
+          JsonWriter o(true);
+          o.begin_object().field("out", out->string()).field("dtype", *dtype).field("merged_lora", merged).end_object();
+          std::cout << o.str() << "\n";
+        } else {
+          std::fprintf(stderr, "export-model: %s -> %s (%s%s)\n", in->c_str(), out->c_str(), dtype->c_str(), merged ? ", LoRA merged" : "");
         }
         return 0;
       };

@@ -14,8 +14,11 @@ namespace sluice::finetune {
 
 std::shared_ptr<CausalLM> load_model(const std::filesystem::path& directory);
 void load_weights(CausalLM& model, const std::filesystem::path& directory);
-// config.json + model.safetensors (tied head stored once, Conv1D weights as [in, out]).
-void save_model(CausalLM& model, const std::filesystem::path& directory, DType dtype = DType::kF32);
+// config.json + model.safetensors (tied head stored once, Conv1D weights as [in, out]). A model
+// with LoRA adapters also gets adapter_model.safetensors + adapter_config.json (PEFT names and
+// fields) beside its unchanged base weights, or with merge_lora one plain model.safetensors whose
+// adapted weights are W + (alpha / r) B A. load_model applies adapters it finds.
+void save_model(CausalLM& model, const std::filesystem::path& directory, DType dtype = DType::kF32, bool merge_lora = false);
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 void save_tensors(const std::filesystem::path& path, const NamedTensors& tensors);

@@ -36,6 +36,7 @@ class AdamW {
  public:
   AdamW(CausalLM& model, const TrainOptions& o) : options_(o) {
     for (auto& item : model.named_parameters(true)) {
+      if (!item.value().requires_grad()) continue;  // frozen (LoRA's base weights)
       names_.push_back(item.key());
       params_.push_back(item.value());
       decay_.push_back(item.value().dim() >= 2);
@@ -285,6 +286,7 @@ torch::ScalarType precision_dtype(const std::string& precision) {
 
 TrainSummary train(const TrainOptions& o) {
   TrainSummary summary;
+  keep_freed_memory();
   const auto dtype = precision_dtype(o.precision);
   if (o.steps < 1 || o.batch_size < 1 || o.grad_accum < 1 || o.seq_len < 1) throw Error("--steps, --batch-size, --grad-accum and --seq-len must be positive");
   if (!(o.lr > 0)) throw Error("--lr must be positive");
@@ -323,6 +325,8 @@ TrainSummary train(const TrainOptions& o) {
     throw Error("--seq-len " + std::to_string(o.seq_len) + " exceeds the model's n_positions " + std::to_string(config.n_positions));
   }
   summary.parameters = config.parameter_count();
+  summary.trainable_parameters = apply_lora_options(*model, o);
+  // LoRA adapters are created above, so they are broadcast with the rest.
   // Every rank starts from rank 0's weights (and buffers), whatever each loaded or initialised.
   std::vector<torch::Tensor> model_tensors;
   for (auto& p : model->parameters(true)) model_tensors.push_back(p);
@@ -512,6 +516,7 @@ TrainSummary train(const TrainOptions& o) {
     if (stop || state.step == o.steps || (o.save_every > 0 && state.step % o.save_every == 0)) save();
   }
   if (show) std::fprintf(stderr, "\n");
+  if (root && o.merge_lora && !summary.interrupted) write_merged_model(*model, o.out);
   pending.wait();
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);

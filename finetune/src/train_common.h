@@ -24,6 +24,13 @@ class AutocastScope {
   bool enabled_;
 };
 
+struct TrainOptions;
+// Adds the adapters --lora-rank asks for (seeded) unless the model already has them, and freezes
+// every other parameter of a model with adapters. Returns the count of trainable parameters.
+std::int64_t apply_lora_options(CausalLM& model, const TrainOptions& o);
+// OUT/merged/: config.json + model.safetensors with the adapters merged (+ OUT's tokenizer.json).
+void write_merged_model(CausalLM& model, const std::filesystem::path& out);
+
 // Mean next-token loss of one batch (fused head + cross-entropy).
 torch::Tensor batch_loss(CausalLM& model, const Batch& batch, torch::ScalarType dtype, bool doc_mask);
 

@@ -22,37 +22,13 @@ namespace {
 using namespace sluice::finetune;
 namespace fs = std::filesystem;
 
-double json_number(const std::string& json, const std::string& key) {
-  const auto at = json.find("\"" + key + "\":");
-  if (at == std::string::npos) return NAN;
-  return std::stod(json.substr(at + key.size() + 3));
-}
-
-std::vector<std::string> lines_of(const fs::path& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
-}
-
-// DIR/train.bin and DIR/val.bin from a Markov chain; the config in DIR/model.json.
-void make_corpus(const fs::path& dir, std::uint64_t chain, double mutation, std::size_t tokens, std::uint64_t sample = 1) {
-  fs::create_directories(dir);
-  write_llmc_tokens(dir / "train.bin", markov_tokens(tokens, 64, chain, sample, mutation));
-  write_llmc_tokens(dir / "val.bin", markov_tokens(2048, 64, chain, sample + 1000, mutation));
-}
-
-std::vector<std::string> train_args(const std::string& command, const fs::path& data, const fs::path& out, int steps) {
-  return {command, "--data", data.string(), "--out", out.string(), "--steps", std::to_string(steps), "--batch-size", "4",
-          "--seq-len", "16", "--lr", "3e-3", "--seed", "11", "--threads", "1", "--eval-batches", "2"};
-}
-
-// Sets `--name value` in an argument list, replacing an earlier value.
-void set_option(std::vector<std::string>& args, const std::string& name, const std::string& value) {
-  const auto at = std::find(args.begin(), args.end(), name);
-  if (at != args.end() && at + 1 != args.end()) *(at + 1) = value;
-  else args.insert(args.end(), {name, value});
+// `sluice pretrain` on DIR/data with the config DIR/model.json, plus `extra` arguments.
+std::vector<std::string> pretrain_args(const TempDir& dir, const fs::path& data, const std::string& out, int steps,
+                                       const std::vector<std::string>& extra = {}) {
+  auto args = train_args("pretrain", data, dir / out, steps);
+  args.insert(args.end(), {"--config", (dir / "model.json").string()});
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
 }
 
 TEST(Train, TinyModelDrivesLossOnOneRepeatedBatchNearZero) {
@@ -62,9 +38,8 @@ TEST(Train, TinyModelDrivesLossOnOneRepeatedBatchNearZero) {
   write_llmc_tokens(dir / "data" / "train.bin", tokens);
   write_llmc_tokens(dir / "data" / "val.bin", tokens);
   write_config(dir / "model.json", tiny_config());
-  auto args = train_args("pretrain", dir / "data", dir / "out", 150);
+  auto args = pretrain_args(dir, dir / "data", "out", 150, {"--warmup", "5", "--weight-decay", "0", "--eval-every", "150", "--json"});
   set_option(args, "--batch-size", "1");
-  args.insert(args.end(), {"--config", (dir / "model.json").string(), "--warmup", "5", "--weight-decay", "0", "--eval-every", "150", "--json"});
   const auto r = run_sluice(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_LT(json_number(r.out, "loss"), 0.05) << r.out;
@@ -75,9 +50,7 @@ TEST(Train, MetricsCheckpointAndBestAreWritten) {
   TempDir dir;
   make_corpus(dir / "data", 1, 0, 4096);
   write_config(dir / "model.json", tiny_config());
-  auto args = train_args("pretrain", dir / "data", dir / "out", 6);
-  args.insert(args.end(), {"--config", (dir / "model.json").string(), "--eval-every", "3", "--grad-accum", "2", "--json"});
-  const auto r = run_sluice(args);
+  const auto r = run_sluice(pretrain_args(dir, dir / "data", "out", 6, {"--eval-every", "3", "--grad-accum", "2", "--json"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto lines = lines_of(dir / "out" / "metrics.jsonl");
   ASSERT_EQ(lines.size(), 8u);  // 6 steps + 2 evaluations
@@ -96,27 +69,14 @@ TEST(Train, StopAndResumeGivesTheSameLossesToTheBit) {
   TempDir dir;
   make_corpus(dir / "data", 2, 0, 4096);
   write_config(dir / "model.json", tiny_config());
-  auto base = train_args("pretrain", dir / "data", dir / "full", 8);
-  base.insert(base.end(), {"--config", (dir / "model.json").string(), "--eval-every", "4", "--grad-accum", "2"});
-  ASSERT_EQ(run_sluice(base).exit_code, 0);
-  auto first = train_args("pretrain", dir / "data", dir / "split", 8);
-  first.insert(first.end(), {"--config", (dir / "model.json").string(), "--eval-every", "4", "--grad-accum", "2"});
-  auto stopped = first;
-  stopped.insert(stopped.end(), {"--stop-after", "3"});
-  const auto r1 = run_sluice(stopped);
-  ASSERT_EQ(r1.exit_code, 130) << r1.err;
-  EXPECT_NE(r1.err.find("--resume"), std::string::npos);
-  auto resumed = first;
-  resumed.push_back("--resume");
-  const auto r2 = run_sluice(resumed);
-  ASSERT_EQ(r2.exit_code, 0) << r2.err;
-  const auto a = loss_fields(dir / "full" / "metrics.jsonl"), b = loss_fields(dir / "split" / "metrics.jsonl");
-  ASSERT_EQ(a.size(), 8u);
-  EXPECT_EQ(a, b);
-  EXPECT_EQ(read_text(dir / "full" / "model.safetensors"), read_text(dir / "split" / "model.safetensors"));
+  const auto args = pretrain_args(dir, dir / "data", "run", 8, {"--eval-every", "4", "--grad-accum", "2"});
+  expect_exact_resume(args, dir / "full", dir / "split", 3, {"model.safetensors"});
+  EXPECT_EQ(loss_fields(dir / "full" / "metrics.jsonl").size(), 8u);
   // A resume with a different batch size would change the data order: refused.
-  auto changed = resumed;
+  auto changed = args;
+  set_option(changed, "--out", (dir / "split").string());
   set_option(changed, "--batch-size", "2");
+  changed.push_back("--resume");
   const auto r3 = run_sluice(changed);
   EXPECT_EQ(r3.exit_code, 1);
   EXPECT_NE(r3.err.find("resume with the same value"), std::string::npos) << r3.err;
@@ -127,8 +87,7 @@ TEST(Train, SigtermSavesACheckpointThatResumes) {
   make_corpus(dir / "data", 3, 0, 4096);
   write_config(dir / "model.json", tiny_config());
   std::string command = std::string(SLUICE_BINARY);
-  for (const auto& a : train_args("pretrain", dir / "data", dir / "out", 100000)) command += " '" + a + "'";
-  command += " --config '" + (dir / "model.json").string() + "' --eval-every 100000";
+  for (const auto& a : pretrain_args(dir, dir / "data", "out", 100000, {"--eval-every", "100000"})) command += " '" + a + "'";
   const std::string script = command + " & pid=$!; while ! grep -q '\"step\":3,' '" + (dir / "out" / "metrics.jsonl").string() +
                              "' 2>/dev/null; do sleep 0.05; done; kill -TERM $pid; wait $pid";
   const auto r = run("/bin/sh", {"-c", script});
@@ -144,14 +103,10 @@ TEST(Train, PretrainingOnDocsThenFinetuningOnCodeBeatsRandomInit) {
   make_corpus(dir / "docs", 5, 0.0, 20000);
   make_corpus(dir / "code", 5, 0.3, 20000, 2);  // a related "language": 30% of transitions differ
   write_config(dir / "model.json", tiny_config());
-  auto pre = train_args("pretrain", dir / "docs", dir / "base", 120);
-  pre.insert(pre.end(), {"--config", (dir / "model.json").string(), "--eval-every", "120"});
-  ASSERT_EQ(run_sluice(pre).exit_code, 0);
+  ASSERT_EQ(run_sluice(pretrain_args(dir, dir / "docs", "base", 120, {"--eval-every", "120"})).exit_code, 0);
   auto tuned = train_args("finetune", dir / "code", dir / "tuned", 30);
   tuned.insert(tuned.end(), {"--init", (dir / "base").string(), "--eval-every", "30", "--json"});
-  auto scratch = train_args("pretrain", dir / "code", dir / "scratch", 30);
-  scratch.insert(scratch.end(), {"--config", (dir / "model.json").string(), "--eval-every", "30", "--json"});
-  const auto a = run_sluice(tuned), b = run_sluice(scratch);
+  const auto a = run_sluice(tuned), b = run_sluice(pretrain_args(dir, dir / "code", "scratch", 30, {"--eval-every", "30", "--json"}));
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_LT(json_number(a.out, "val_loss"), json_number(b.out, "val_loss") - 0.1) << a.out << b.out;
@@ -175,14 +130,7 @@ TEST(Train, BadInputsAreClearErrors) {
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
     }
   };
-  TrainOptions o;
-  o.config = dir / "model.json";
-  o.data = dir / "data";
-  o.out = dir / "out";
-  o.steps = 2;
-  o.batch_size = 2;
-  o.seq_len = 16;
-  o.threads = 1;
+  const auto o = small_options(dir / "model.json", dir / "data", dir / "out", 2);
   auto bad = o;
   bad.data = dir / "empty";
   expect_error(bad, "not a directory of token shards");
@@ -207,9 +155,7 @@ TEST(Train, BadInputsAreClearErrors) {
   expect_error(bad, "--precision must be fp32 or bf16");
   write_text(dir / "data" / "broken.bin", "not tokens");
   expect_error(o, "broken.bin: shorter than the 1024-byte llm.c header");
-  auto args = train_args("pretrain", dir / "data", dir / "out", 2);
-  args.insert(args.end(), {"--config", (dir / "model.json").string()});
-  const auto r = run_sluice(args);
+  const auto r = run_sluice(pretrain_args(dir, dir / "data", "out", 2));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("sluice: error: " + (dir / "data" / "broken.bin").string()), std::string::npos) << r.err;
 }
@@ -218,15 +164,8 @@ TEST(Train, EarlyStoppingAfterPatienceEvaluationsWithoutImprovement) {
   TempDir dir;
   make_corpus(dir / "data", 6, 0, 4096);
   write_config(dir / "model.json", tiny_config());
-  TrainOptions o;
-  o.config = dir / "model.json";
-  o.data = dir / "data";
-  o.out = dir / "out";
-  o.steps = 20;
-  o.batch_size = 2;
-  o.seq_len = 16;
+  auto o = small_options(dir / "model.json", dir / "data", dir / "out", 20);
   o.lr = 1e-30;  // updates below float resolution: the validation loss cannot improve
-  o.threads = 1;
   o.eval_every = 1;
   o.patience = 2;
   const auto s = train(o);
@@ -240,15 +179,9 @@ TEST(Train, Bf16AutocastAndDocumentMasksTrain) {
   TempDir dir;
   make_corpus(dir / "data", 4, 0, 4096);
   write_config(dir / "model.json", tiny_config());
-  TrainOptions o;
-  o.config = dir / "model.json";
-  o.data = dir / "data";
-  o.out = dir / "out";
-  o.steps = 12;
+  auto o = small_options(dir / "model.json", dir / "data", dir / "out", 12);
   o.batch_size = 4;
-  o.seq_len = 16;
   o.lr = 3e-3;
-  o.threads = 1;
   o.precision = "bf16";
   o.doc_mask = true;
   const auto s = train(o);
@@ -272,9 +205,7 @@ TEST(Pipeline, TokShardsFromTheTokenizeStageTrainEvaluateAndSample) {
   ASSERT_TRUE(ok(run_sluice({"tokenize", "--in", (dir / "docs").string(), "--tokenizer", (dir / "tokenizer.json").string(), "--out",
                              (dir / "shards").string(), "--val-fraction", "0.2"})));
   write_config(dir / "model.json", tiny_config(320, 32));
-  auto args = train_args("pretrain", dir / "shards", dir / "ckpt", 6);
-  args.insert(args.end(), {"--config", (dir / "model.json").string(), "--tokenizer", (dir / "tokenizer.json").string(), "--doc-mask"});
-  ASSERT_TRUE(ok(run_sluice(args)));
+  ASSERT_TRUE(ok(run_sluice(pretrain_args(dir, dir / "shards", "ckpt", 6, {"--tokenizer", (dir / "tokenizer.json").string(), "--doc-mask"}))));
   const std::string metrics = read_text(dir / "ckpt" / "metrics.jsonl");
   EXPECT_NE(metrics.find("\"val_bpb\":"), std::string::npos) << metrics;
   EXPECT_TRUE(fs::exists(dir / "ckpt" / "tokenizer.json"));

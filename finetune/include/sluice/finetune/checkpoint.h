@@ -12,7 +12,8 @@ namespace sluice::finetune {
 
 // Writes a freshly initialised model (seeded) as a checkpoint directory.
 void init_checkpoint(const ModelConfig& config, std::uint64_t seed, const std::filesystem::path& out);
-// Loads a checkpoint (any accepted layout and dtype) and writes it back as one file of `dtype`.
+// Loads a checkpoint (any accepted layout and dtype) and writes it back as one file of `dtype`;
+// LoRA adapters in `in` are merged into the weights (a plain Hugging Face GPT-2 directory).
 void convert_checkpoint(const std::filesystem::path& in, const std::filesystem::path& out, DType dtype);
 
 }  // namespace sluice::finetune

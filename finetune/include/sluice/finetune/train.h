@@ -39,6 +39,11 @@ struct TrainOptions {
   // Data-parallel runs (docs/distributed.md): the rank comes from the launcher's environment.
   double dist_timeout = 300;  // seconds a collective may wait for the other ranks
   std::string fault;          // tests: RANK:STEP:kill|hang (see inject_fault)
+  // LoRA: adapters of this rank on the target layers, only they train (0: full fine-tuning).
+  std::int64_t lora_rank = 0;
+  double lora_alpha = 16;
+  std::vector<std::string> lora_targets = {"c_attn", "c_proj", "c_fc"};  // every Linear of GPT-2
+  bool merge_lora = false;  // at the end, also write OUT/merged/: a plain model with merged weights
 };
 
 struct TrainSummary {
@@ -48,7 +53,7 @@ struct TrainSummary {
   double tokens_per_s = 0;
   double seconds = 0;
   std::uint64_t peak_rss_bytes = 0;
-  std::int64_t parameters = 0;
+  std::int64_t parameters = 0, trainable_parameters = 0;
   unsigned threads = 0;
   bool interrupted = false, early_stopped = false, resumed = false;
   int rank = 0, world_size = 1;   // data-parallel: only rank 0 reports
@@ -91,6 +96,9 @@ std::vector<float> compute_logits(const std::filesystem::path& checkpoint, const
 
 // Threads for torch's intra-op pool: the requested count, else the CPUs this process may use.
 unsigned configure_threads(unsigned requested);
+// Keeps freed memory in the process (no mmap for large blocks, no trimming) so the tensors every
+// training step allocates reuse pages instead of faulting fresh ones in.
+void keep_freed_memory();
 // libgomp reads OMP_WAIT_POLICY once, when it loads; spinning workers fight OpenBLAS's own pool
 // for the cores. When the variable is absent this re-executes the process with it set to PASSIVE
 // (SLUICE_KEEP_WAIT_POLICY=1 skips it). Returns only when no re-exec happened.
