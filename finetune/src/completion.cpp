@@ -9,8 +9,8 @@
 #include "checkpoint_io.h"
 #include "sluice/core/error.h"
 #include "sluice/core/hash.h"
-#include "sluice/finetune/text.h"
 #include "sluice/finetune/train.h"
+#include "sluice/tokenize/tokenizer.h"
 
 namespace sluice::finetune {
 namespace {
@@ -45,6 +45,33 @@ std::vector<std::int64_t> pick_tokens(torch::Tensor logits, const CompletionOpti
   return picked;
 }
 
+// Byte-level tokens can end inside a UTF-8 character; like Hugging Face's decode(errors="replace"),
+// a byte that does not start a valid sequence becomes U+FFFD, so completions stay valid JSON text.
+std::string replace_invalid_utf8(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  for (std::size_t i = 0; i < size;) {
+    const unsigned char lead = bytes[i];
+    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    bool ok = length > 0 && i + length <= size && !(lead == 0xC0 || lead == 0xC1 || lead > 0xF4);
+    for (std::size_t k = 1; ok && k < length; ++k) ok = (bytes[i + k] & 0xC0) == 0x80;
+    if (ok && length == 3) {  // no overlong forms, no surrogates
+      ok = !(lead == 0xE0 && bytes[i + 1] < 0xA0) && !(lead == 0xED && bytes[i + 1] >= 0xA0);
+    }
+    if (ok && length == 4) ok = !(lead == 0xF0 && bytes[i + 1] < 0x90) && !(lead == 0xF4 && bytes[i + 1] >= 0x90);
+    if (ok) {
+      out.append(text, i, length);
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string cut_at_stop(const std::string& text, const std::vector<std::string>& stops) {
@@ -65,12 +92,16 @@ void sample_completions(const CompletionOptions& o, const std::vector<Completion
   const auto& config = model->config();
   const auto tokenizer = o.tokenizer.empty() ? o.checkpoint / "tokenizer.json" : o.tokenizer;
   if (!std::filesystem::exists(tokenizer)) throw Error(tokenizer.string() + ": no tokenizer to encode prompts; pass --tokenizer");
-  const TextCodec codec(tokenizer);
+  const auto codec = tokenize::Tokenizer::load(tokenizer);
+  tokenize::Encoder encoder(codec);
+  // A model may have more rows than the tokenizer has ids (vocabularies padded to a multiple of
+  // 64, a tokenizer that stopped merging early): ids the tokenizer cannot decode are never drawn.
+  const std::int64_t known = std::min<std::int64_t>(codec.vocab_size(), config.vocab_size);
   const std::int64_t batch_size = std::max<std::int64_t>(1, o.batch_size);
 
   for (const auto& p : prompts) {
     std::vector<std::int64_t> ids;
-    for (const auto t : codec.encode(p.prompt)) ids.push_back(t);
+    for (const auto t : encoder.encode(p.prompt)) ids.push_back(t);
     if (ids.empty()) throw Error("task " + p.id + ": the prompt is empty");
     // A prompt longer than the context keeps its end, which holds the signature to complete.
     const auto room = std::max<std::int64_t>(1, config.n_positions - std::min<std::int64_t>(o.max_new_tokens, config.n_positions / 2));
@@ -92,7 +123,7 @@ void sample_completions(const CompletionOptions& o, const std::vector<Completion
       std::vector<bool> finished(static_cast<std::size_t>(rows), false);
       std::int64_t length = static_cast<std::int64_t>(ids.size());
       for (std::int64_t step = 0; step < o.max_new_tokens && length < config.n_positions; ++step, ++length) {
-        const auto logits = model->logits(hidden.select(1, hidden.size(1) - 1)).to(torch::kFloat);
+        const auto logits = model->logits(hidden.select(1, hidden.size(1) - 1)).to(torch::kFloat).slice(1, 0, known);
         const auto next = pick_tokens(logits, o, generators);
         bool all_done = true;
         for (std::size_t b = 0; b < next.size(); ++b) {
@@ -111,7 +142,8 @@ void sample_completions(const CompletionOptions& o, const std::vector<Completion
         hidden = model->hidden(torch::tensor(next, torch::kLong).unsqueeze(1), {}, &cache);
       }
       for (std::int64_t b = 0; b < rows; ++b) {
-        emit(p, p.first_sample + done + static_cast<std::uint64_t>(b), cut_at_stop(codec.decode(tokens[static_cast<std::size_t>(b)]), o.stops));
+        const std::string text = replace_invalid_utf8(codec.decode(tokens[static_cast<std::size_t>(b)]));
+        emit(p, p.first_sample + done + static_cast<std::uint64_t>(b), cut_at_stop(text, o.stops));
       }
       done += static_cast<std::uint64_t>(rows);
     }

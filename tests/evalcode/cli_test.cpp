@@ -1,6 +1,7 @@
 // `sluice eval-code` end to end on the ten-problem task file and the fake model's completions.
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <set>
 
@@ -109,6 +110,28 @@ TEST(EvalCodeCli, BadInputsAreErrorsThatSayWhatToDo) {
   const auto r = run_sluice(eval_args(dir, {"--n", "1", "--allow-network-sandbox-fallback", "--json"}), {"SLUICE_EVALCODE_NO_NAMESPACES=1"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"isolation\": \"fallback"), std::string::npos) << r.out;
+}
+
+// Without root the sandbox is a user namespace mapping the caller's uid; run the fake model as
+// "nobody" (when the test has root to become it) and every hostile sample still fails for its reason.
+TEST(EvalCodeCli, WithoutRootSamplesRunInAUserNamespace) {
+  if (::geteuid() != 0 || !fs::exists("/usr/bin/setpriv")) GTEST_SKIP() << "needs root and setpriv to become nobody";
+  TempDir dir;
+  fs::permissions(dir.path(), fs::perms::all);
+  write_ten_tasks(dir / "tasks.jsonl");
+  write_completions(dir / "completions.jsonl", fake_model());
+  std::vector<std::string> args = {"--reuid=65534", "--regid=65534", "--clear-groups", SLUICE_BINARY};
+  for (const auto& arg : eval_args(dir, {"--k", "1", "--out", (dir / "eval").string(), "--json"})) args.push_back(arg);
+  const auto r = run("/usr/bin/setpriv", args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string json(r.out);
+  auto doc = parser.iterate(json).value();
+  EXPECT_EQ(std::string(doc.at_pointer("/isolation").get_string().value()), "user+pid+net namespaces, uid 65534");
+  EXPECT_DOUBLE_EQ(number(doc, "/pass@1"), 24.0 / 50);
+  for (const char* reason : {"timeout", "fork", "memory", "file_size", "network", "syntax", "error"}) {
+    EXPECT_EQ(doc.at_pointer(std::string("/reasons/") + reason).get_uint64().value(), 1U) << reason << "\n" << r.out;
+  }
 }
 
 }  // namespace

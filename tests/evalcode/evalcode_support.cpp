@@ -40,7 +40,7 @@ const Problem kProblems[] = {
 
 const char* const kLoop = "    while True:\n        pass\n";
 const char* const kForkBomb = "    import os\n    while True:\n        os.fork()\n";
-const char* const kMemoryHog = "    hog = []\n    while True:\n        hog.append(bytearray(1 << 24))\n";
+const char* const kMemoryHog = "    hog = []\n    while True:\n        hog.append(bytearray(1 << 28))\n";
 const char* const kHugeFile =
     "    with open('huge.bin', 'wb') as f:\n        while True:\n            f.write(b'x' * (1 << 20))\n";
 const char* const kNetwork = "    import socket\n    socket.create_connection(('93.184.216.34', 80), timeout=5)\n";
