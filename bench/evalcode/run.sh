@@ -24,7 +24,7 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 m_ours=$(median "${ours[@]}")
 m_peer=$(median "${peer[@]}")
-grep -o '"pass@1": [0-9.]*' "$work/ours.json"
+grep -o -m1 '"pass@1": [0-9.]*' "$work/ours.json"
 echo "samples: $samples; runs: $runs; machine: $(nproc) cores, $(uname -r)"
 echo "sluice eval-code (2 workers): median ${m_ours} s = $(echo "$samples / $m_ours" | bc -l | cut -c1-6) samples/s  runs: ${ours[*]}"
 echo "human-eval style (2 workers): median ${m_peer} s = $(echo "$samples / $m_peer" | bc -l | cut -c1-6) samples/s  runs: ${peer[*]}"
