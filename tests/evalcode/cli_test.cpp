@@ -14,10 +14,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> eval_args(const TempDir& dir, std::vector<std::string> extra) {
+// Each test passes its own --sandbox-uid: ctest -j runs tests as parallel processes.
+std::vector<std::string> eval_args(const TempDir& dir, std::vector<std::string> extra, int uid = 220000) {
   std::vector<std::string> args = {"eval-code", "--tasks", (dir / "tasks.jsonl").string(), "--completions",
                                    (dir / "completions.jsonl").string(), "--timeout", "1", "--memory-mb", "256",
-                                   "--file-size-mb", "4", "--sandbox-uid", "220000"};
+                                   "--file-size-mb", "4", "--sandbox-uid", std::to_string(uid)};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -103,11 +104,11 @@ TEST(EvalCodeCli, BadInputsAreErrorsThatSayWhatToDo) {
   write_text(dir / "stray.jsonl", "{\"task_id\": \"nope\", \"completion\": \"x\"}\n");
   expect_error(run_sluice({"eval-code", "--tasks", (dir / "tasks.jsonl").string(), "--completions", (dir / "stray.jsonl").string()}),
                "no completion names a task");
-  expect_error(run_sluice(eval_args(dir, {"--languages", "rust"})), "no runner for 'rust'");
-  expect_error(run_sluice(eval_args(dir, {"--n", "6"})), "fewer than --n 6");
+  expect_error(run_sluice(eval_args(dir, {"--languages", "rust"}, 220010)), "no runner for 'rust'");
+  expect_error(run_sluice(eval_args(dir, {"--n", "6"}, 220010)), "fewer than --n 6");
   // No network namespace: refused, unless the fallback is asked for.
-  expect_error(run_sluice(eval_args(dir, {"--n", "1"}), {"SLUICE_EVALCODE_NO_NAMESPACES=1"}), "--allow-network-sandbox-fallback");
-  const auto r = run_sluice(eval_args(dir, {"--n", "1", "--allow-network-sandbox-fallback", "--json"}), {"SLUICE_EVALCODE_NO_NAMESPACES=1"});
+  expect_error(run_sluice(eval_args(dir, {"--n", "1"}, 220010), {"SLUICE_EVALCODE_NO_NAMESPACES=1"}), "--allow-network-sandbox-fallback");
+  const auto r = run_sluice(eval_args(dir, {"--n", "1", "--allow-network-sandbox-fallback", "--json"}, 220010), {"SLUICE_EVALCODE_NO_NAMESPACES=1"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"isolation\": \"fallback"), std::string::npos) << r.out;
 }

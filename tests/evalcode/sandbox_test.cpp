@@ -21,12 +21,23 @@ namespace {
 using namespace sluice::evalcode;
 namespace fs = std::filesystem;
 
-constexpr std::uint32_t kUid = 210000;  // away from the CLI tests' default ids
+// ctest -j runs tests as parallel processes: each test takes its own uids, so that one test's fork
+// bomb does not use up another's process budget and the leftover-process checks see only their own.
+constexpr std::uint32_t kUid = 210000;
 
 SandboxOptions options(unsigned slots = 1) {
   SandboxOptions o;
   o.slots = slots;
   o.first_uid = kUid;
+  return o;
+}
+
+// The uid of this test: kUid plus ten per test, in the order of this file.
+std::uint32_t test_uid(int test) { return kUid + 10 * static_cast<std::uint32_t>(test); }
+
+SandboxOptions options_for(int test, unsigned slots = 1) {
+  SandboxOptions o = options(slots);
+  o.first_uid = test_uid(test);
   return o;
 }
 
@@ -53,7 +64,7 @@ int processes_of(std::uint32_t uid) {
 }
 
 TEST(Sandbox, SampleGetsAnEmptyDirectoryNoNetworkNoStdinAndItsOwnUser) {
-  Sandbox sandbox(options());
+  Sandbox sandbox(options_for(0));
   const auto r = run_python(sandbox,
                             "import os, sys, socket\n"
                             "print(sorted(os.listdir('.')))\n"
@@ -67,14 +78,14 @@ TEST(Sandbox, SampleGetsAnEmptyDirectoryNoNetworkNoStdinAndItsOwnUser) {
                             "    print('blocked', e.errno)\n");
   ASSERT_TRUE(r.ok()) << r.err << r.error;
   const bool root = ::geteuid() == 0;
-  const std::string user = root ? std::to_string(kUid) : std::to_string(::geteuid());
-  const std::string group = root ? std::to_string(kUid) : std::to_string(::getegid());
+  const std::string user = root ? std::to_string(test_uid(0)) : std::to_string(::geteuid());
+  const std::string group = root ? std::to_string(test_uid(0)) : std::to_string(::getegid());
   EXPECT_EQ(r.out, "['main.py']\n''\n" + user + " " + group + " []\n2\n['lo']\n" + "blocked 101\n") << r.err;
   EXPECT_NE(sandbox.isolation().find("pid+net namespaces"), std::string::npos) << sandbox.isolation();
 }
 
 TEST(Sandbox, StopsAtTheDeadlineAndLeavesNoProcessBehind) {
-  Sandbox sandbox(options());
+  Sandbox sandbox(options_for(1));
   // A daemon: double fork, new session, ignores SIGTERM and SIGHUP, sleeps; the parent loops.
   const auto r = run_python(sandbox,
                             "import os, signal, time\n"
@@ -93,12 +104,12 @@ TEST(Sandbox, StopsAtTheDeadlineAndLeavesNoProcessBehind) {
   EXPECT_EQ(r.out, "spinning\n");
   EXPECT_LT(r.wall_seconds, 10);
   if (::geteuid() == 0) {
-    EXPECT_EQ(processes_of(kUid), 0);
+    EXPECT_EQ(processes_of(test_uid(1)), 0);
   }
 }
 
 TEST(Sandbox, OutputIsCapturedAndTruncated) {
-  SandboxOptions o = options();
+  SandboxOptions o = options_for(2);
   o.output_limit = 1000;
   Sandbox sandbox(o);
   const auto r = run_python(sandbox, "import sys\nsys.stdout.write('a' * 100000 + 'END')\nsys.stderr.write('oops')\nsys.exit(3)\n");
@@ -112,7 +123,7 @@ TEST(Sandbox, OutputIsCapturedAndTruncated) {
 }
 
 TEST(Sandbox, ReportsAProgramThatCannotStart) {
-  Sandbox sandbox(options());
+  Sandbox sandbox(options_for(3));
   const auto r = sandbox.run({}, {Step{{"/nonexistent/interpreter"}, Limits{}}});
   EXPECT_EQ(r.ending, Ending::kExited);
   EXPECT_EQ(r.exit_code, 127);
@@ -122,12 +133,12 @@ TEST(Sandbox, ReportsAProgramThatCannotStart) {
 TEST(Sandbox, RefusesWithoutANetworkNamespaceUnlessTheFallbackIsAllowed) {
   ::setenv("SLUICE_EVALCODE_NO_NAMESPACES", "1", 1);
   try {
-    Sandbox sandbox(options());
+    Sandbox sandbox(options_for(4));
     ADD_FAILURE() << "no refusal";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("--allow-network-sandbox-fallback"), std::string::npos) << e.what();
   }
-  SandboxOptions o = options();
+  SandboxOptions o = options_for(4);
   o.allow_network_fallback = true;
   Sandbox sandbox(o);
   EXPECT_NE(sandbox.isolation().find("fallback"), std::string::npos);
@@ -150,7 +161,7 @@ TEST(Evaluate, FakeModelSamplesFailWithTheirReasonsAndPassAtKIsExact) {
   o.limits.timeout_seconds = 1;
   o.limits.address_space = 256ULL << 20;
   o.limits.file_size = 4ULL << 20;
-  o.sandbox = options(2);
+  o.sandbox = options_for(5, 2);
   o.out = dir / "eval";
   const auto e = evaluate(tasks, samples, o);
 
@@ -176,7 +187,7 @@ TEST(Evaluate, FakeModelSamplesFailWithTheirReasonsAndPassAtKIsExact) {
   EXPECT_EQ(e.reused, 24U);
   EXPECT_EQ(e.sandbox_errors, 0U);
   if (::geteuid() == 0) {
-    EXPECT_EQ(processes_of(kUid) + processes_of(kUid + 1), 0);
+    EXPECT_EQ(processes_of(test_uid(5)) + processes_of(test_uid(5) + 1), 0);
   }
 
   // The same samples again: nothing runs, the numbers are the same.
@@ -200,7 +211,7 @@ TEST(Evaluate, CppTasksCompileAndRunInTheSandbox) {
   EvaluationOptions o;
   o.ks = {1};
   o.limits.timeout_seconds = 2;
-  o.sandbox = options(2);
+  o.sandbox = options_for(6, 2);
   const auto e = evaluate(tasks, samples, o);
   EXPECT_TRUE(e.samples[0].passed) << e.samples[0].err;
   EXPECT_EQ(e.samples[1].reason, "assertion") << e.samples[1].err;
