@@ -25,7 +25,7 @@ std::vector<OptionSpec> training_options() {
 std::vector<StageSpec> build_catalog() {
   std::vector<StageSpec> stages;
 
-  StageSpec ingest{"ingest", {"ingest"}, Split::kSources, false, "", "--out", "", true, false, {}, ""};
+  StageSpec ingest{"ingest", {"ingest"}, Split::kSources, false, "", "--out", "", true, false, {}, "", ""};
   ingest.summary = "clone repositories and read documentation into document shards";
   OptionSpec sources = opt("sources", T::kPathList);
   sources.flag.clear();  // positional URL|PATH arguments
@@ -33,32 +33,32 @@ std::vector<StageSpec> build_catalog() {
                     opt("max_bytes", T::kInt), threads()};
   stages.push_back(ingest);
 
-  StageSpec dedup{"dedup", {"dedup"}, Split::kNone, false, "--in", "--out", "", true, false, {}, ""};
+  StageSpec dedup{"dedup", {"dedup"}, Split::kNone, false, "--in", "--out", "", true, false, {}, "", ""};
   dedup.summary = "exact and near-duplicate removal over the whole shard set";
   OptionSpec mode = opt("mode", T::kChoice);
   mode.choices = {"exact", "near", "both"};
   dedup.options = {mode, opt("threshold", T::kNumber), opt("verify", T::kBool), opt("against", T::kPath), threads()};
   stages.push_back(dedup);
 
-  StageSpec filter{"filter", {"filter"}, Split::kShards, false, "--in", "--out", "", true, false, {}, ""};
+  StageSpec filter{"filter", {"filter"}, Split::kShards, false, "--in", "--out", "", true, false, {}, "", ""};
   filter.summary = "license policy, quality rules, redaction, decontamination";
   filter.options = {opt("allow", T::kStringList), opt("deny", T::kStringList), opt("keep_unlicensed", T::kBool),
                     opt("rules", T::kPath), opt("decontaminate", T::kPathList), threads()};
   stages.push_back(filter);
 
   StageSpec train_tokenizer{"tokenizer train", {"tokenizer", "train"}, Split::kNone, false, "--in", "--out",
-                            "tokenizer.json", false, false, {}, ""};
+                            "tokenizer.json", false, false, {}, "", ""};
   train_tokenizer.summary = "train a byte-level BPE tokenizer on the documents";
   train_tokenizer.options = {opt("vocab_size", T::kInt, true)};
   stages.push_back(train_tokenizer);
 
-  StageSpec tokenize{"tokenize", {"tokenize"}, Split::kNone, false, "--in", "--out", "", false, false, {}, ""};
+  StageSpec tokenize{"tokenize", {"tokenize"}, Split::kNone, false, "--in", "--out", "", false, false, {}, "", ""};
   tokenize.summary = "documents into token shards (train/validation split, FIM, shuffle)";
   tokenize.options = {opt("tokenizer", T::kStageRef, true), opt("fim_rate", T::kNumber),
                       opt("val_fraction", T::kNumber), opt("seed", T::kInt)};
   stages.push_back(tokenize);
 
-  StageSpec pretrain{"pretrain", {"pretrain"}, Split::kNone, true, "--data", "--out", "", false, true, {}, ""};
+  StageSpec pretrain{"pretrain", {"pretrain"}, Split::kNone, true, "--data", "--out", "", false, true, {}, "", ""};
   pretrain.summary = "train a model from random initialisation on token shards";
   OptionSpec model = opt("model", T::kMap, true);
   model.flag = "--config";
@@ -66,26 +66,39 @@ std::vector<StageSpec> build_catalog() {
   for (auto& option : training_options()) pretrain.options.push_back(option);
   stages.push_back(pretrain);
 
-  StageSpec finetune{"finetune", {"finetune"}, Split::kNone, true, "--data", "--out", "", false, true, {}, ""};
+  StageSpec finetune{"finetune", {"finetune"}, Split::kNone, true, "--data", "--out", "", false, true, {}, "", ""};
   finetune.summary = "continue training a checkpoint on token shards";
   finetune.options = {opt("init", T::kStageRef, true)};
   for (auto& option : training_options()) finetune.options.push_back(option);
   stages.push_back(finetune);
 
   // One `sluice eval --ckpt C --data IN --json` per checkpoint; each summary lands in out/.
-  StageSpec eval{"eval", {"eval"}, Split::kNone, false, "--data", "", "", true, false, {}, ""};
+  StageSpec eval{"eval", {"eval"}, Split::kNone, false, "--data", "", "", true, false, {}, "", ""};
   eval.summary = "held-out loss of checkpoints on token shards";
   OptionSpec checkpoints = opt("checkpoints", T::kStageRefList, true);
   checkpoints.flag = "--ckpt";
   eval.options = {checkpoints};
   stages.push_back(eval);
 
-  StageSpec convert{"convert", {"convert"}, Split::kShards, false, "--in", "--out", "", true, false, {}, ""};
+  // One `sluice eval-code --ckpt C --tasks FILE --json` per checkpoint: pass@k of the code it
+  // writes, run in the sandbox; samples and results land in out/<checkpoint>/, summaries in out/.
+  StageSpec eval_code{"eval-code", {"eval-code"}, Split::kNone, false, "", "", "", true, false, {}, "", ""};
+  eval_code.summary = "pass@k of the code checkpoints write, tests run in a sandbox";
+  eval_code.per_item_out_flag = "--out";
+  OptionSpec ks = opt("k", T::kStringList);
+  OptionSpec problems = opt("problems", T::kPath, true);  // `tasks` is the number of parallel tasks
+  problems.flag = "--tasks";
+  eval_code.options = {checkpoints, problems, opt("n", T::kInt), ks,
+                       opt("temperature", T::kNumber), opt("max_new_tokens", T::kInt), opt("timeout", T::kNumber),
+                       opt("workers", T::kInt), opt("seed", T::kInt)};
+  stages.push_back(eval_code);
+
+  StageSpec convert{"convert", {"convert"}, Split::kShards, false, "--in", "--out", "", true, false, {}, "", ""};
   convert.summary = "validate JSONL/.gz/.zst documents into a shard set";
   convert.options = {opt("level", T::kInt), threads()};
   stages.push_back(convert);
 
-  StageSpec select{"select", {"select"}, Split::kShards, false, "--in", "--out", "", true, false, {}, ""};
+  StageSpec select{"select", {"select"}, Split::kShards, false, "--in", "--out", "", true, false, {}, "", ""};
   select.summary = "keep the documents that match KEY=VALUE terms, optionally a seeded sample";
   select.options = {opt("where", T::kStringList), opt("sample", T::kNumber), opt("seed", T::kInt), threads()};
   stages.push_back(select);

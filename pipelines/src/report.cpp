@@ -444,6 +444,31 @@ ReportSummary write_report(const fs::path& run_dir, const fs::path& out_file) {
     charts.add("held-out-loss", "Held-out loss by checkpoint (lower is better)", svg::bar_chart("held-out-loss", "loss", {"loss"}, bars, "nats/token"));
   }
 
+  // Code evaluations: pass@k per checkpoint, from each eval-code stage's JSON summaries.
+  std::map<std::string, double> pass_at_k;  // "stage: checkpoint pass@k" -> fraction of tasks
+  for (const auto& stage : stages) {
+    if (stage.stage != "eval-code" || !fs::is_directory(stage.dir / "out")) continue;
+    for (const auto& entry : fs::directory_iterator(stage.dir / "out")) {
+      if (entry.path().extension() != ".json") continue;
+      simdjson::dom::parser parser;
+      simdjson::dom::object root;
+      const std::string text = read_small_file(entry.path());
+      if (parser.parse(text).get(root)) continue;
+      for (auto field : root) {
+        double value = 0;
+        if (!field.key.starts_with("pass@") || field.value.get(value)) continue;
+        pass_at_k[stage.name + ": " + entry.path().stem().string() + " " + std::string(field.key)] = value;
+      }
+    }
+  }
+  data_map(data, "pass_at_k", pass_at_k);
+  if (!pass_at_k.empty()) {
+    std::vector<svg::Bar> bars;
+    for (const auto& [name, value] : pass_at_k) bars.push_back({name, {value}});
+    charts.add("pass-at-k", "Generated code that passes its tests: pass@k by checkpoint (higher is better)",
+               svg::bar_chart("pass-at-k", "pass@k", {"pass@k"}, bars, "fraction of tasks"));
+  }
+
   if (!time_bars.empty()) charts.add("time", "Time per stage", svg::bar_chart("time", "seconds (all tasks)", {"seconds"}, time_bars, "s"));
   for (const auto& [name, speed] : tokens_per_second) throughput_bars.push_back({name + " (k tokens/s)", {speed / 1e3}});
   if (!throughput_bars.empty()) {

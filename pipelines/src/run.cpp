@@ -122,7 +122,7 @@ StagePlan make_plan(const Pipeline& pipeline, const StageConfig& stage, const st
       for (const auto& item : value.items) sources.emplace_back(value.spec, item);
     }
   }
-  const OptionValue* per_item = nullptr;  // eval: one command per checkpoint
+  const OptionValue* per_item = nullptr;  // eval, eval-code: one command per checkpoint
   for (const auto& value : stage.options) {
     if (value.spec->type == ValueType::kStageRefList) per_item = &value;
   }
@@ -199,6 +199,10 @@ StagePlan make_plan(const Pipeline& pipeline, const StageConfig& stage, const st
         command.argv.push_back(per_item->spec->flag);
         command.argv.push_back(resolve_ref(pipeline, run_dir, item));
         const std::string label = pipeline.find(item) ? item : std::filesystem::path(item).filename().string();
+        if (!spec.per_item_out_flag.empty()) {
+          command.argv.push_back(spec.per_item_out_flag);
+          command.argv.push_back((plan.out() / label).string());
+        }
         command.stdout_file = (plan.out() / (label + ".json")).string();
         commands.push_back(std::move(command));
       }

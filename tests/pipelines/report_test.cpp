@@ -56,6 +56,9 @@ void make_run(const TempDir& dir) {
   write_text(stages / "heldout" / "out" / "pretrain.json", "{\"loss\":3.5}\n");
   write_text(stages / "heldout" / "out" / "finetune.json", "{\"loss\":2.9}\n");
   write_text(stages / "heldout" / "stage.json", "{\"stage\":\"eval\",\"seconds\":2,\"exit_code\":0}\n");
+  std::filesystem::create_directories(stages / "coding" / "out");
+  write_text(stages / "coding" / "out" / "finetune.json", "{\"pass@1\":0.25,\"pass@10\":0.5,\"tasks\":{}}\n");
+  write_text(stages / "coding" / "stage.json", "{\"stage\":\"eval-code\",\"seconds\":3,\"exit_code\":0}\n");
   std::filesystem::create_directories(stages / "code" / "out" / "duplicates");
   write_zstd(stages / "code" / "out" / "duplicates" / "clusters.jsonl.zst",
              "{\"cluster\":1,\"size\":2}\n{\"cluster\":2,\"size\":5}\n{\"cluster\":3,\"members\":[\"a\",\"b\",\"c\"]}\n");
@@ -71,7 +74,7 @@ TEST(Report, DrawsEveryKindOfDataTheRunHasAsInlineSvg) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::string html = read_text(out);
   for (const char* chart : {"funnel", "funnel-bytes", "languages", "licenses", "duplicate-clusters", "tokens-per-shard",
-                            "loss-steps", "loss-tokens", "held-out-loss", "time", "throughput"}) {
+                            "loss-steps", "loss-tokens", "held-out-loss", "pass-at-k", "time", "throughput"}) {
     EXPECT_NE(html.find(std::string("data-chart=\"") + chart + "\""), std::string::npos) << chart;
   }
   EXPECT_NE(html.find("removed: select:where"), std::string::npos);

@@ -270,3 +270,29 @@ TEST(Run, IngestSourcesAreDealtRoundRobinToTheTasks) {
   const auto first_repos = dry.out.find("\"--repos\"");
   EXPECT_EQ(dry.out.find("\"--repos\"", first_repos + 1), std::string::npos) << "the list file goes to one task only";
 }
+
+// eval-code runs once per checkpoint, each with its own folder for samples and results, and its
+// pass@k summary beside them; the problem file is `problems` because `tasks` counts parallel tasks.
+TEST(Run, EvalCodeRunsOncePerCheckpointWithItsOwnOutputFolder) {
+  TempDir dir;
+  for (const char* checkpoint : {"base", "tuned"}) std::filesystem::create_directories(dir / checkpoint);
+  write_text(dir / "problems.jsonl",
+             "{\"task_id\":\"t/0\",\"prompt\":\"def f():\\n\",\"test\":\"def check(c):\\n    assert c() == 1\\n\",\"entry_point\":\"f\"}\n");
+  write_text(dir / "pipeline.yaml",
+             "run_dir: run\n"
+             "stages:\n"
+             "  - stage: eval-code\n"
+             "    name: coding\n"
+             "    checkpoints: [./base, ./tuned]\n"
+             "    problems: problems.jsonl\n"
+             "    n: 4\n"
+             "    k: [1, 2]\n");
+  const auto dry = run_sluice({"run", (dir / "pipeline.yaml").string(), "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  const auto out_dir = (dir / "run" / "stages" / "coding" / "out").string();
+  for (const char* checkpoint : {"base", "tuned"}) {
+    const std::string command = "sluice eval-code --tasks " + (dir / "problems.jsonl").string() + " --n 4 --k 1 --k 2 --json --ckpt " +
+                                (dir / checkpoint).string() + " --out " + out_dir + "/" + checkpoint;
+    EXPECT_NE(dry.out.find(command), std::string::npos) << dry.out;
+  }
+}

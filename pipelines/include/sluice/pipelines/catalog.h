@@ -50,6 +50,7 @@ struct StageSpec {
   bool resume_flag = false;         // accepts --resume to continue a killed run
   std::vector<OptionSpec> options;
   std::string summary;
+  std::string per_item_out_flag;    // per-checkpoint stages: this flag gets out/<checkpoint>/
 
   const OptionSpec* find(const std::string& key) const;
   // True when the output is a shard set of documents another stage can read.
