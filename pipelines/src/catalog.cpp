@@ -88,7 +88,7 @@ std::vector<StageSpec> build_catalog() {
   OptionSpec ks = opt("k", T::kStringList);
   OptionSpec problems = opt("problems", T::kPath, true);  // `tasks` is the number of parallel tasks
   problems.flag = "--tasks";
-  eval_code.options = {checkpoints, problems, opt("n", T::kInt), ks,
+  eval_code.options = {checkpoints, problems, opt("tokenizer", T::kStageRef), opt("n", T::kInt), ks,
                        opt("temperature", T::kNumber), opt("max_new_tokens", T::kInt), opt("timeout", T::kNumber),
                        opt("workers", T::kInt), opt("seed", T::kInt)};
   stages.push_back(eval_code);
