@@ -206,6 +206,33 @@ void data_map(JsonWriter& json, const std::string& key, const std::map<std::stri
   json.end_object();
 }
 
+// Calls fn("STAGE: NAME", summary) for each JSON summary (out/NAME.json, one per checkpoint) that
+// the stages of one kind wrote; unreadable files are left out of the report.
+template <typename Fn>
+void for_each_checkpoint_summary(const std::vector<StageData>& stages, const std::string& kind, Fn&& fn) {
+  for (const auto& stage : stages) {
+    if (stage.stage != kind || !fs::is_directory(stage.dir / "out")) continue;
+    for (const auto& entry : fs::directory_iterator(stage.dir / "out")) {
+      if (entry.path().extension() != ".json") continue;
+      simdjson::dom::parser parser;
+      simdjson::dom::element root;
+      const std::string text = read_small_file(entry.path());
+      if (parser.parse(text).get(root)) continue;
+      fn(stage.name + ": " + entry.path().stem().string(), root);
+    }
+  }
+}
+
+// One value per bar: embedded in the data under `key` and drawn when there is anything to draw.
+void add_map_chart(Charts& charts, JsonWriter& data, const std::string& key, const std::map<std::string, double>& values,
+                   const std::string& chart, const std::string& title, const std::string& series, const std::string& unit) {
+  data_map(data, key, values);
+  if (values.empty()) return;
+  std::vector<svg::Bar> bars;
+  for (const auto& [name, value] : values) bars.push_back({name, {value}});
+  charts.add(chart, title, svg::bar_chart(chart, series, {series}, bars, unit));
+}
+
 }  // namespace
 
 ReportSummary write_report(const fs::path& run_dir, const fs::path& out_file) {
@@ -424,50 +451,25 @@ ReportSummary write_report(const fs::path& run_dir, const fs::path& out_file) {
 
   // Held-out evaluations: each JSON summary an eval stage wrote.
   std::map<std::string, double> eval_losses;
-  for (const auto& stage : stages) {
-    if (stage.stage != "eval" || !fs::is_directory(stage.dir / "out")) continue;
-    for (const auto& entry : fs::directory_iterator(stage.dir / "out")) {
-      if (entry.path().extension() != ".json") continue;
-      simdjson::dom::parser parser;
-      simdjson::dom::element root;
-      const std::string text = read_small_file(entry.path());
-      if (parser.parse(text).get(root)) continue;
-      double loss = number_at(root, "loss");
-      if (loss < 0) loss = number_at(root, "val_loss");
-      if (loss >= 0) eval_losses[stage.name + ": " + entry.path().stem().string()] = loss;
-    }
-  }
-  data_map(data, "held_out_loss", eval_losses);
-  if (!eval_losses.empty()) {
-    std::vector<svg::Bar> bars;
-    for (const auto& [name, loss] : eval_losses) bars.push_back({name, {loss}});
-    charts.add("held-out-loss", "Held-out loss by checkpoint (lower is better)", svg::bar_chart("held-out-loss", "loss", {"loss"}, bars, "nats/token"));
-  }
+  for_each_checkpoint_summary(stages, "eval", [&](const std::string& label, simdjson::dom::element root) {
+    double loss = number_at(root, "loss");
+    if (loss < 0) loss = number_at(root, "val_loss");
+    if (loss >= 0) eval_losses[label] = loss;
+  });
+  add_map_chart(charts, data, "held_out_loss", eval_losses, "held-out-loss", "Held-out loss by checkpoint (lower is better)", "loss", "nats/token");
 
   // Code evaluations: pass@k per checkpoint, from each eval-code stage's JSON summaries.
   std::map<std::string, double> pass_at_k;  // "stage: checkpoint pass@k" -> fraction of tasks
-  for (const auto& stage : stages) {
-    if (stage.stage != "eval-code" || !fs::is_directory(stage.dir / "out")) continue;
-    for (const auto& entry : fs::directory_iterator(stage.dir / "out")) {
-      if (entry.path().extension() != ".json") continue;
-      simdjson::dom::parser parser;
-      simdjson::dom::object root;
-      const std::string text = read_small_file(entry.path());
-      if (parser.parse(text).get(root)) continue;
-      for (auto field : root) {
-        double value = 0;
-        if (!field.key.starts_with("pass@") || field.value.get(value)) continue;
-        pass_at_k[stage.name + ": " + entry.path().stem().string() + " " + std::string(field.key)] = value;
-      }
+  for_each_checkpoint_summary(stages, "eval-code", [&](const std::string& label, simdjson::dom::element root) {
+    simdjson::dom::object fields;
+    if (root.get(fields)) return;
+    for (auto field : fields) {
+      double value = 0;
+      if (field.key.starts_with("pass@") && !field.value.get(value)) pass_at_k[label + " " + std::string(field.key)] = value;
     }
-  }
-  data_map(data, "pass_at_k", pass_at_k);
-  if (!pass_at_k.empty()) {
-    std::vector<svg::Bar> bars;
-    for (const auto& [name, value] : pass_at_k) bars.push_back({name, {value}});
-    charts.add("pass-at-k", "Generated code that passes its tests: pass@k by checkpoint (higher is better)",
-               svg::bar_chart("pass-at-k", "pass@k", {"pass@k"}, bars, "fraction of tasks"));
-  }
+  });
+  add_map_chart(charts, data, "pass_at_k", pass_at_k, "pass-at-k",
+                "Generated code that passes its tests: pass@k by checkpoint (higher is better)", "pass@k", "fraction of tasks");
 
   if (!time_bars.empty()) charts.add("time", "Time per stage", svg::bar_chart("time", "seconds (all tasks)", {"seconds"}, time_bars, "s"));
   for (const auto& [name, speed] : tokens_per_second) throughput_bars.push_back({name + " (k tokens/s)", {speed / 1e3}});
