@@ -96,15 +96,8 @@ void expect_reference_logits(const fs::path& dir, const fs::path& scratch) {
   const std::vector<std::uint32_t> tokens = {1, 60, 2, 33, 7, 7, 19};
   const auto r = run("/usr/bin/python3", {SLUICE_REFERENCE_SCRIPT, dir.string(), "1,60,2,33,7,7,19", (scratch / "ref.f32").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string bytes = read_text(scratch / "ref.f32");
   const auto ours = compute_logits(dir, tokens);
-  ASSERT_EQ(bytes.size(), ours.size() * 4);
-  double worst = 0;
-  for (std::size_t i = 0; i < ours.size(); ++i) {
-    float ref = 0;
-    std::memcpy(&ref, bytes.data() + 4 * i, 4);
-    worst = std::max(worst, static_cast<double>(std::abs(ref - ours[i])));
-  }
+  const double worst = max_abs_difference(read_text(scratch / "ref.f32"), ours);
   EXPECT_LT(worst, 1e-4);
 }
 

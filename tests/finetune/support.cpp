@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <random>
 
@@ -125,6 +126,17 @@ void expect_exact_resume(const std::vector<std::string>& args, const std::filesy
   EXPECT_GT(a.size(), static_cast<std::size_t>(stop_after));
   EXPECT_EQ(a, b);
   for (const auto& file : files) EXPECT_EQ(read_text(full / file), read_text(split / file)) << file << " differs after resume";
+}
+
+double max_abs_difference(const std::string& reference_f32, const std::vector<float>& ours) {
+  EXPECT_EQ(reference_f32.size(), ours.size() * 4);
+  double worst = 0;
+  for (std::size_t i = 0; i < ours.size() && 4 * i + 4 <= reference_f32.size(); ++i) {
+    float ref = 0;
+    std::memcpy(&ref, reference_f32.data() + 4 * i, 4);
+    worst = std::max(worst, static_cast<double>(std::abs(ref - ours[i])));
+  }
+  return worst;
 }
 
 }  // namespace sluice::test

@@ -21,6 +21,9 @@ std::vector<std::uint32_t> markov_tokens(std::size_t count, std::uint32_t vocab,
 std::vector<std::string> loss_fields(const std::filesystem::path& metrics);
 
 double json_number(const std::string& json, const std::string& key);  // NAN when absent
+// The largest |reference - ours| where `reference_f32` holds the reference logits as raw
+// little-endian floats (what reference_logits.py writes); fails the test when the sizes differ.
+double max_abs_difference(const std::string& reference_f32, const std::vector<float>& ours);
 std::vector<std::string> lines_of(const std::filesystem::path& path);
 
 // DIR/train.bin and DIR/val.bin from a Markov chain over 64 ids.

@@ -305,15 +305,8 @@ TEST(Reference, LogitsMatchPythonTorchWithinOneE4) {
   for (const auto t : tokens) ids += (ids.empty() ? "" : ",") + std::to_string(t);
   const auto r = run("/usr/bin/python3", {SLUICE_REFERENCE_SCRIPT, (dir / "ckpt").string(), ids, (dir / "ref.f32").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string bytes = read_text(dir / "ref.f32");
   const auto ours = compute_logits(dir / "ckpt", tokens);
-  ASSERT_EQ(bytes.size(), ours.size() * 4);
-  double worst = 0;
-  for (std::size_t i = 0; i < ours.size(); ++i) {
-    float ref = 0;
-    std::memcpy(&ref, bytes.data() + 4 * i, 4);
-    worst = std::max(worst, static_cast<double>(std::abs(ref - ours[i])));
-  }
+  const double worst = max_abs_difference(read_text(dir / "ref.f32"), ours);
   EXPECT_LT(worst, 1e-4);
   double spread = 0;
   for (const auto v : ours) spread = std::max(spread, static_cast<double>(std::abs(v)));
