@@ -27,6 +27,22 @@ namespace {
   ::_exit(127);
 }
 
+// Starts `binary` with stdin from /dev/null, stdout to `out_fd` (stderr when -1) and stderr to
+// `err_fd` (inherited when -1); the child dies with this process.
+pid_t fork_child(const std::string& binary, const std::vector<std::string>& args, int out_fd, int err_fd) {
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) fail_errno("cannot start a process for", binary);
+  if (pid == 0) {
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) ::dup2(null_fd, 0);
+    ::dup2(out_fd >= 0 ? out_fd : 2, 1);
+    if (err_fd >= 0) ::dup2(err_fd, 2);
+    exec_child(binary, args, parent);
+  }
+  return pid;
+}
+
 int wait_for(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
@@ -52,32 +68,12 @@ int run_child(const std::string& binary, const Command& command, const std::file
     log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) fail_errno("cannot create", log.string());
   }
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) fail_errno("cannot start a process for", binary);
-  if (pid == 0) {
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(out_fd >= 0 ? out_fd : 2, 1);
-    if (log_fd >= 0) ::dup2(log_fd, 2);
-    exec_child(binary, command.argv, parent);
-  }
+  const pid_t pid = fork_child(binary, command.argv, out_fd, log_fd);
   if (out_fd >= 0) ::close(out_fd);
   if (log_fd >= 0) ::close(log_fd);
   return wait_for(pid);
 }
 
-int spawn_child(const std::string& binary, const std::vector<std::string>& args) {
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) fail_errno("cannot start a process for", binary);
-  if (pid == 0) {
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(2, 1);
-    exec_child(binary, args, parent);
-  }
-  return pid;
-}
+int spawn_child(const std::string& binary, const std::vector<std::string>& args) { return fork_child(binary, args, -1, -1); }
 
 }  // namespace sluice::pipelines::detail
