@@ -30,16 +30,9 @@ std::string reuse_key(const std::string& task_digest, const std::string& limits,
   return task_digest + "|" + limits + "|" + xxh3_128(completion).hex();
 }
 
-struct Previous {
-  bool passed = false;
-  std::string reason, out, err;
-  int exit_code = -1, signal = 0;
-  double seconds = 0;
-};
-
-// An earlier run's samples.jsonl, by reuse key.
-std::unordered_map<std::string, Previous> read_previous(const std::filesystem::path& path) {
-  std::unordered_map<std::string, Previous> previous;
+// An earlier run's samples.jsonl, by reuse key: the outcomes (the samples themselves are left empty).
+std::unordered_map<std::string, SampleResult> read_previous(const std::filesystem::path& path) {
+  std::unordered_map<std::string, SampleResult> previous;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return previous;
   std::ifstream in(path, std::ios::binary);
@@ -57,7 +50,7 @@ std::unordered_map<std::string, Previous> read_previous(const std::filesystem::p
       const std::string digest(object["task_digest"].get_string().value());
       const std::string limits(object["limits"].get_string().value());
       const std::string completion(object["completion"].get_string().value());
-      Previous p;
+      SampleResult p;
       p.passed = object["passed"].get_bool().value();
       p.reason = std::string(object["reason"].get_string().value());
       p.exit_code = static_cast<int>(object["exit_code"].get_int64().value());
@@ -72,6 +65,15 @@ std::unordered_map<std::string, Previous> read_previous(const std::filesystem::p
     }
   }
   return previous;
+}
+
+// Gives `result` the outcome of `earlier` (an earlier run's, or the same completion's in this run),
+// keeping its own sample.
+void reuse_outcome(SampleResult& result, const SampleResult& earlier) {
+  Sample sample = std::move(result.sample);
+  result = earlier;
+  result.sample = std::move(sample);
+  result.reused = true;
 }
 
 void write_sample(JsonWriter& out, const SampleResult& r, const std::string& digest, const std::string& limits) {
@@ -162,7 +164,7 @@ Evaluation evaluate(const std::vector<Task>& tasks, const std::vector<Sample>& s
 
   const std::string limits = limits_key(options.limits);
   const auto samples_path = options.out.empty() ? std::filesystem::path() : options.out / "samples.jsonl";
-  const auto previous = options.out.empty() ? std::unordered_map<std::string, Previous>() : read_previous(samples_path);
+  const auto previous = options.out.empty() ? std::unordered_map<std::string, SampleResult>() : read_previous(samples_path);
 
   Evaluation evaluation;
   evaluation.samples.resize(samples.size());
@@ -181,15 +183,7 @@ Evaluation evaluate(const std::vector<Task>& tasks, const std::vector<Sample>& s
       else copies.emplace_back(i, first->second);
       continue;
     }
-    const auto& p = it->second;
-    result.passed = p.passed;
-    result.reason = p.reason;
-    result.exit_code = p.exit_code;
-    result.signal = p.signal;
-    result.seconds = p.seconds;
-    result.out = p.out;
-    result.err = p.err;
-    result.reused = true;
+    reuse_outcome(result, it->second);
     ++evaluation.reused;
   }
 
@@ -216,11 +210,7 @@ Evaluation evaluate(const std::vector<Task>& tasks, const std::vector<Sample>& s
     progress.finish();
     evaluation.executed = pending.size();
     for (const auto& [copy, original] : copies) {
-      auto& result = evaluation.samples[copy];
-      Sample sample = std::move(result.sample);
-      result = evaluation.samples[original];
-      result.sample = std::move(sample);
-      result.reused = true;
+      reuse_outcome(evaluation.samples[copy], evaluation.samples[original]);
       ++evaluation.reused;
     }
   } else {
