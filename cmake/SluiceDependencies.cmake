@@ -5,8 +5,14 @@ find_package(ZLIB REQUIRED)
 find_package(simdjson REQUIRED)
 find_package(CLI11 REQUIRED)
 pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2)
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+
+# libgit2 and libarchive are loaded when a command first calls them (see SluiceLazyLink.cmake).
+include(SluiceLazyLink)
+sluice_lazy_library(git2 PkgConfig::LIBGIT2 LIBGIT2)
+sluice_lazy_library(archive PkgConfig::LIBARCHIVE LIBARCHIVE)
 
 if(SLUICE_WITH_TORCH)
   find_package(Torch QUIET)

@@ -44,6 +44,29 @@ TEST(Cli, VersionNamesTheLinkedLibraries) {
   EXPECT_NE(result.out.find("commit"), std::string::npos);
 }
 
+// libgit2 and libarchive (and their Kerberos, TLS, SSH, XML and ICU dependencies) are loaded on
+// first use: a command that reads no repository and no archive does not pay for them at start.
+TEST(Cli, LoadsGitAndArchiveLibrariesOnlyForCommandsThatUseThem) {
+  TempDir dir;
+  write_text(dir / "LICENSE", "Permission to use, copy, modify, and/or distribute this software for any purpose is granted.\n");
+  const auto loaded = [](const RunResult& result, const std::string& library) {
+    return result.err.find("file=" + library) != std::string::npos;
+  };
+  const auto detect = run_sluice({"license", "detect", dir.path().string()}, {"LD_DEBUG=files"});
+  ASSERT_EQ(detect.exit_code, 0) << detect.err;
+  EXPECT_FALSE(loaded(detect, "libgit2")) << detect.err;
+  EXPECT_FALSE(loaded(detect, "libarchive")) << detect.err;
+  // ingest reads a documentation tarball through libarchive: loaded on its first call, and it works.
+  std::filesystem::create_directories(dir / "docs");
+  write_text(dir / "docs" / "guide.md", "# Guide\n\nHow to use it.\n");
+  ASSERT_EQ(run("/bin/tar", {"-czf", (dir / "docs.tar.gz").string(), "-C", dir.path().string(), "docs"}).exit_code, 0);
+  const auto ingest = run_sluice({"ingest", "--out", (dir / "out").string(), "--docs", (dir / "docs.tar.gz").string()}, {"LD_DEBUG=files"});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err.substr(ingest.err.size() > 4000 ? ingest.err.size() - 4000 : 0);
+  EXPECT_TRUE(loaded(ingest, "libarchive"));
+  const auto documents = run_sluice({"cat", (dir / "out").string()});
+  EXPECT_EQ(std::count(documents.out.begin(), documents.out.end(), '\n'), 1) << documents.out << documents.err;
+}
+
 TEST(Cli, CatPrintsFiltersAndLimits) {
   TempDir dir;
   const auto docs = write_documents(dir / "a.jsonl.zst", 30);
