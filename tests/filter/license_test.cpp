@@ -258,3 +258,41 @@ TEST(License, IdentifierLinesAreCanonicalised) {
   EXPECT_EQ(detect_file_header("# SPDX-License-Identifier: (MIT OR Apache-2.0)\n").expression(), "(MIT OR Apache-2.0)");
   EXPECT_EQ(detect_file_header("int x; // no license here\n").expression(), "NONE");
 }
+
+// A header's license ends with its last paragraph that has a license word: the file's own
+// description below it ("// Google Test - ...", after a blank line) is not part of the text
+// matched, so it neither lowers the confidence nor makes each file's header a new text.
+TEST(License, HeaderEndsWithItsLastLicenseParagraph) {
+  std::string header;
+  for (std::size_t start = 0; start < mit().size();) {
+    auto end = mit().find('\n', start);
+    if (end == std::string::npos) end = mit().size();
+    header += "// " + mit().substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  const auto bare = detect_file_header(header + "\nint x;\n");
+  ASSERT_EQ(bare.expression(), "MIT");
+  for (const char* description : {"// Parses the options of the command line and keeps them in one place.\n//\n// See main.c.\n",
+                                  "// The printer: how values of any type become text, for messages about failed tests.\n"}) {
+    const auto described = detect_file_header(header + "\n" + description + "\nint x;\n");
+    EXPECT_EQ(described.expression(), "MIT") << description;
+    EXPECT_DOUBLE_EQ(described.confidence(), bare.confidence()) << description;
+  }
+  // A license paragraph after the blank line still belongs to the header (copyright, then terms).
+  const auto split = detect_file_header("// Copyright 2020 The Authors\n\n" + header + "\nint x;\n");
+  EXPECT_EQ(split.expression(), "MIT");
+}
+
+TEST(License, TreeWalkSkipsHiddenDirectoriesNodeModulesAndSymlinks) {
+  TempDir dir;
+  write_text(dir / "LICENSE", mit());
+  for (const char* hidden : {".git/x.c", "node_modules/dep/index.js", "src/.cache/y.c"}) {
+    std::filesystem::create_directories((dir / hidden).parent_path());
+    write_text(dir / hidden, "/* SPDX-License-Identifier: GPL-3.0-only */\n");
+  }
+  write_text(dir / "src/a.c", "/* SPDX-License-Identifier: MIT */\nint a;\n");
+  std::filesystem::create_symlink("/etc/passwd", dir / "src/link.c");
+  const auto result = detect_license_path(dir.path());
+  EXPECT_EQ(result.all, "MIT") << result.to_json();
+  EXPECT_EQ(result.files_scanned, 2u) << result.to_json();  // LICENSE and src/a.c
+}

@@ -1,7 +1,8 @@
 #pragma once
 // Source files of one repository mostly share one license header (the copyright line and file
-// name aside): the matcher's verdict on a normalised header is kept by the hash of its words, so
-// each distinct header is matched once however many files carry it.
+// name aside): the matcher's verdict on a header is kept by the hash of its text, which lets a
+// verbatim copy skip even the normalisation, and by the hash of its normalised words, so each
+// distinct header is matched once however many files carry it.
 #include <cstdint>
 #include <mutex>
 #include <string_view>
@@ -13,21 +14,23 @@ namespace sluice::filter::license {
 
 class HeaderCache {
  public:
-  bool find(std::uint64_t key, TextLicense& out) const {
+  enum class Key { kText, kWords };
+  bool find(Key kind, std::uint64_t key, TextLicense& out) const {
     std::lock_guard lock(mutex_);
-    const auto it = results_.find(key);
-    if (it == results_.end()) return false;
+    const auto& results = results_[static_cast<int>(kind)];
+    const auto it = results.find(key);
+    if (it == results.end()) return false;
     out = it->second;
     return true;
   }
-  void put(std::uint64_t key, const TextLicense& result) {
+  void put(Key kind, std::uint64_t key, const TextLicense& result) {
     std::lock_guard lock(mutex_);
-    results_.emplace(key, result);
+    results_[static_cast<int>(kind)].emplace(key, result);
   }
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::uint64_t, TextLicense> results_;
+  std::unordered_map<std::uint64_t, TextLicense> results_[2];
 };
 
 // detect_file_header with a cache shared by the files of one tree (nullptr: no cache).

@@ -18,7 +18,9 @@
 #include "license/bundle.h"
 #include "license/expression.h"
 #include "license/header_cache.h"
+#include "license/license_words.h"
 #include "license/normalize.h"
+#include "sluice/core/hash.h"
 #include "sluice/filter/license.h"
 
 namespace sluice::filter {
@@ -53,15 +55,36 @@ bool is_common(std::string_view id) {
   return std::find(kCommon.begin(), kCommon.end(), id) != kCommon.end();
 }
 
+// A text's bigrams: `ids[p]` numbers the distinct bigrams 0..distinct-1, so that counting the
+// distinct bigrams of a region is a pass over a counter array instead of a sort.
+struct TextBigrams {
+  std::vector<std::uint32_t> ids;
+  std::size_t distinct = 0;
+};
+
+TextBigrams number_bigrams(const std::vector<std::uint32_t>& keys) {
+  TextBigrams out;
+  out.ids.resize(keys.size());
+  std::unordered_map<std::uint32_t, std::uint32_t> id_of;
+  id_of.reserve(keys.size());
+  for (std::size_t p = 0; p < keys.size(); ++p) {
+    out.ids[p] = id_of.try_emplace(keys[p], static_cast<std::uint32_t>(id_of.size())).first->second;
+  }
+  out.distinct = id_of.size();
+  return out;
+}
+
 // `member[p]`: whether the bigram at position p is one of template t's (computed once per
-// candidate from the postings, instead of a search per position and round).
-Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys, const std::vector<std::uint8_t>& member,
-                   const std::vector<bool>& claimed, std::uint16_t t) {
+// candidate from the postings, instead of a search per position and round). `counts` has one
+// zero per distinct bigram, and is all zero again on return.
+Region best_region(const Bundle& bundle, const TextBigrams& text, const std::vector<std::uint8_t>& member,
+                   const std::vector<bool>& claimed, std::uint16_t t, std::vector<std::uint32_t>& counts) {
+  const auto& ids = text.ids;
   const auto in_template = [&](std::size_t p) { return member[p] != 0; };
   // Kadane over positions; claimed positions end a run.
   long best = 0, current = 0;
   std::size_t best_begin = 0, best_end = 0, start = 0;
-  for (std::size_t p = 0; p < keys.size(); ++p) {
+  for (std::size_t p = 0; p < ids.size(); ++p) {
     if (claimed[p]) {
       current = 0;
       start = p + 1;
@@ -85,16 +108,15 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
   const std::size_t length = bundle.templates()[t].words;
   if (best_end - best_begin > length + length / 3 && length > 1) {
     const std::size_t width = length - 1;
-    std::unordered_map<std::uint32_t, std::uint32_t> counts;
     std::size_t distinct = 0, outside = 0, best_start = best_begin;
     long best_score = -1;
     for (std::size_t p = best_begin; p < best_end; ++p) {
       if (!in_template(p)) ++outside;
-      else if (counts[keys[p]]++ == 0) ++distinct;
+      else if (counts[ids[p]]++ == 0) ++distinct;
       if (p >= best_begin + width) {
         const std::size_t q = p - width;
         if (!in_template(q)) --outside;
-        else if (--counts[keys[q]] == 0) --distinct;
+        else if (--counts[ids[q]] == 0) --distinct;
       }
       // Most distinct template bigrams, then fewest foreign words; among equals the later
       // window, which is the whole second copy when a shorter text precedes a longer one.
@@ -104,21 +126,23 @@ Region best_region(const Bundle& bundle, const std::vector<std::uint32_t>& keys,
         best_start = p + 1 - width;
       }
     }
+    for (std::size_t p = best_end > width ? std::max(best_begin, best_end - width) : best_begin; p < best_end; ++p) counts[ids[p]] = 0;
     region.begin = best_start;
     region.end = std::min(best_end, best_start + width);
   }
-  best_begin = region.begin;
-  best_end = region.end;
-  std::vector<std::pair<std::uint32_t, std::uint8_t>> window;
-  window.reserve(best_end - best_begin);
-  for (std::size_t p = best_begin; p < best_end; ++p) window.emplace_back(keys[p], member[p]);
-  std::sort(window.begin(), window.end());
-  window.erase(std::unique(window.begin(), window.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
-               window.end());
-  for (const auto& [key, in] : window) region.matched += in;
+  // The region's distinct bigrams, and how many of them are the template's (a bigram is in the
+  // template or not wherever it occurs).
+  std::size_t window = 0;
+  for (std::size_t p = region.begin; p < region.end; ++p) {
+    if (counts[ids[p]]++ == 0) {
+      ++window;
+      region.matched += member[p];
+    }
+  }
+  for (std::size_t p = region.begin; p < region.end; ++p) counts[ids[p]] = 0;
   const double template_size = bundle.templates()[t].bigrams;
-  region.dice = 2.0 * static_cast<double>(region.matched) / (static_cast<double>(window.size()) + template_size);
-  region.foreign = 1.0 - static_cast<double>(region.matched) / static_cast<double>(window.size());
+  region.dice = 2.0 * static_cast<double>(region.matched) / (static_cast<double>(window) + template_size);
+  region.foreign = 1.0 - static_cast<double>(region.matched) / static_cast<double>(window);
   return region;
 }
 
@@ -347,22 +371,28 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     result.unmatched_words = words.size();
     return result;
   }
-  std::vector<std::uint32_t> keys(words.size() - 1), index(words.size() - 1);
-  for (std::size_t p = 0; p + 1 < words.size(); ++p) {
-    keys[p] = license::bigram_key(words[p], words[p + 1]);
-    index[p] = bundle.find(keys[p]);
+  std::vector<std::uint32_t> keys(words.size() - 1);
+  for (std::size_t p = 0; p + 1 < words.size(); ++p) keys[p] = license::bigram_key(words[p], words[p + 1]);
+  // Each distinct bigram looked up once; index_of[d] is its place in the bundle or kAbsent.
+  const TextBigrams numbered = number_bigrams(keys);
+  std::vector<std::uint32_t> index_of(numbered.distinct, Bundle::kAbsent);
+  std::vector<bool> looked_up(numbered.distinct, false);
+  for (std::size_t p = 0; p < keys.size(); ++p) {
+    if (!looked_up[numbered.ids[p]]) {
+      looked_up[numbered.ids[p]] = true;
+      index_of[numbered.ids[p]] = bundle.find(keys[p]);
+    }
   }
   // Pre-filter: per template, the distinct bigrams of the text it holds.
-  std::vector<std::uint32_t> distinct = index;
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   std::vector<std::uint32_t> votes(templates.size(), 0);
-  for (auto idx : distinct) {
+  for (const auto idx : index_of) {
     if (idx == Bundle::kAbsent) continue;
     for (auto t : bundle.postings(idx)) ++votes[t];
   }
-  // A template can only reach the threshold if the text holds most of its bigrams.
-  const double floor = std::max(0.5, options.threshold - 0.15);
+  // A template can only reach the threshold if the text holds most of its bigrams: a region's
+  // matched bigrams are at most the template's votes v, and its distinct bigrams at least those,
+  // so its Dice is at most 2v / (v + T), which reaches the threshold only from this share of T.
+  const double floor = options.threshold / (2.0 - options.threshold);
   std::vector<std::uint16_t> candidates;
   for (std::size_t t = 0; t < templates.size(); ++t) {
     if (votes[t] >= floor * templates[t].bigrams) candidates.push_back(static_cast<std::uint16_t>(t));
@@ -386,16 +416,32 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     bool merged = false;  // an exception folded into its license
   };
   std::vector<Found> found;
-  // Which positions each candidate's bigrams cover, from the postings in one pass.
-  std::vector<int> candidate_of(templates.size(), -1);
-  for (std::size_t c = 0; c < candidates.size(); ++c) candidate_of[candidates[c]] = static_cast<int>(c);
+  // Which positions each candidate's bigrams cover: decided once per distinct bigram from its
+  // postings (scanned, or searched for each candidate when the list is much longer than the
+  // candidates: "of the" is in most templates), then spread to the positions.
   std::vector<std::vector<std::uint8_t>> member(candidates.size(), std::vector<std::uint8_t>(keys.size(), 0));
-  for (std::size_t p = 0; p < keys.size(); ++p) {
-    if (index[p] == Bundle::kAbsent) continue;
-    for (auto t : bundle.postings(index[p])) {
-      if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c)][p] = 1;
+  if (!candidates.empty()) {
+    std::vector<int> candidate_of(templates.size(), -1);
+    for (std::size_t c = 0; c < candidates.size(); ++c) candidate_of[candidates[c]] = static_cast<int>(c);
+    std::vector<std::vector<std::uint8_t>> member_of(candidates.size(), std::vector<std::uint8_t>(numbered.distinct, 0));
+    for (std::size_t d = 0; d < numbered.distinct; ++d) {
+      if (index_of[d] == Bundle::kAbsent) continue;
+      const auto postings = bundle.postings(index_of[d]);
+      if (postings.size() > 8 * candidates.size()) {
+        for (std::size_t c = 0; c < candidates.size(); ++c) {
+          member_of[c][d] = std::binary_search(postings.begin(), postings.end(), candidates[c]) ? 1 : 0;
+        }
+      } else {
+        for (auto t : postings) {
+          if (const int c = candidate_of[t]; c >= 0) member_of[static_cast<std::size_t>(c)][d] = 1;
+        }
+      }
+    }
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      for (std::size_t p = 0; p < keys.size(); ++p) member[c][p] = member_of[c][numbered.ids[p]];
     }
   }
+  std::vector<std::uint32_t> counts(numbered.distinct, 0);
   // A candidate's best region stays the best while the claimed positions stay outside it, so it
   // is computed again only when a round claims part of it.
   std::vector<Region> regions(candidates.size());
@@ -407,7 +453,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     Region best_region_found;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       if (stale[c]) {
-        regions[c] = best_region(bundle, keys, member[c], claimed, candidates[c]);
+        regions[c] = best_region(bundle, numbered, member[c], claimed, candidates[c], counts);
         stale[c] = false;
       }
       Region region = regions[c];
@@ -513,32 +559,28 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   return result;
 }
 
-bool has_license_word(std::string_view line) {
-  for (std::string_view word : {"icens", "ICENS", "icenc", "ICENC", "ermission", "ERMISSION", "opyright", "OPYRIGHT"}) {
-    if (line.find(word) != std::string_view::npos) return true;
-  }
-  return false;
-}
-
 // The comment block of a source file that holds its license: the first run of comment lines
-// (//, #, --, ;, %, a /* */ or """ block...) that has a license word, with what precedes it.
-// Cutting there keeps the code below out of the match, and makes the headers of a repository's
-// files equal after normalisation, so that the cache matches each header once. Empty when no
-// comment holds a license word (a text file: the caller matches the whole head).
+// (//, #, --, ;, %, a /* */ or """ block...) that has a license word, with what precedes it, up
+// to the end of its last paragraph (blank-line separated) with a license word. Cutting there keeps
+// the code below and the file's own description ("// This file implements...") out of the match,
+// and makes the headers of a repository's files equal after normalisation, so that the cache
+// matches each header once. Empty when no comment holds a license word (a text file: the caller
+// matches the whole head).
 std::string_view license_comment(std::string_view text) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kBlocks = {{
       {"/*", "*/"}, {"<!--", "-->"}, {"\"\"\"", "\"\"\""}, {"'''", "'''"}, {"(*", "*)"}, {"{-", "-}"}, {"=begin", "=end"}}};
   static constexpr std::array<std::string_view, 12> kLineMarkers = {"//", "--", ";", "%", "!", "*", "'", "rem ", "REM ", "::", "..", "dnl"};
   std::string_view close;  // the end marker of the block comment we are in
-  bool in_run = false, run_has_word = false;
-  std::size_t start = 0, run_end = 0;
+  bool in_run = false, run_has_word = false, paragraph_has_word = false;
+  std::size_t start = 0, cut = 0;
   while (start < text.size()) {
     auto end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     const auto line = text.substr(start, end - start);
     auto trimmed = line;
     while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) trimmed.remove_prefix(1);
-    bool comment = !close.empty() || trimmed.empty();
+    const bool blank = trimmed.empty() || trimmed == "\r";
+    bool comment = !close.empty() || blank;
     if (!close.empty()) {
       if (line.find(close) != std::string_view::npos) close = {};
     } else {
@@ -552,18 +594,19 @@ std::string_view license_comment(std::string_view text) {
       // "# comment" and "#!", not "#include" / "#define"
       if (trimmed.starts_with("#") && (trimmed.size() == 1 || !std::isalpha(static_cast<unsigned char>(trimmed[1])))) comment = true;
     }
-    if (comment) {
+    if (comment && blank) {
+      paragraph_has_word = false;  // a blank line starts the next paragraph of the run
+    } else if (comment) {
       in_run = true;
-      run_has_word = run_has_word || has_license_word(line);
-      run_end = end;
+      if (license::has_license_word(line)) paragraph_has_word = run_has_word = true;
+      if (paragraph_has_word) cut = end;
     } else {
-      if (in_run && run_has_word) return text.substr(0, run_end);
-      in_run = false;
-      run_has_word = false;
+      if (in_run && run_has_word) return text.substr(0, cut);
+      in_run = run_has_word = paragraph_has_word = false;
     }
     start = end + 1;
   }
-  return in_run && run_has_word ? text.substr(0, run_end) : std::string_view();
+  return in_run && run_has_word ? text.substr(0, cut) : std::string_view();
 }
 
 }  // namespace
@@ -586,14 +629,19 @@ TextLicense license::detect_file_header_cached(std::string_view text, const Lice
   for (auto& expression : identifier_lines(text)) add_unique(result, {std::move(expression), 1.0, "identifier"});
   if (!result.matches.empty()) return result;
   // Cheap gate before matching: a header without these words holds no license.
-  if (!has_license_word(text)) return result;
+  if (!license::has_license_word(text)) return result;
   if (const auto comment = license_comment(text); !comment.empty()) text = comment;
+  using Key = HeaderCache::Key;
+  const std::uint64_t text_hash = cache != nullptr ? xxh3_64(text) : 0;
+  if (cache != nullptr && cache->find(Key::kText, text_hash, result)) return result;
   const auto normalized = license::normalize_license_text(text);
-  if (cache != nullptr && cache->find(normalized.exact_hash, result)) return result;
-  result = match_normalized(text, normalized, options);
-  if (result.matches.empty()) find_notices(text, result);
-  result.unmatched_words = 0;  // code around a header is not unmatched license text
-  if (cache != nullptr) cache->put(normalized.exact_hash, result);
+  if (cache == nullptr || !cache->find(Key::kWords, normalized.exact_hash, result)) {
+    result = match_normalized(text, normalized, options);
+    if (result.matches.empty()) find_notices(text, result);
+    result.unmatched_words = 0;  // code around a header is not unmatched license text
+    if (cache != nullptr) cache->put(Key::kWords, normalized.exact_hash, result);
+  }
+  if (cache != nullptr) cache->put(Key::kText, text_hash, result);
   return result;
 }
 

@@ -2,7 +2,9 @@
 // below it, as The Stack v2 propagated them), license headers of source files, and the README as
 // a last resort, combined into one SPDX expression.
 #include <algorithm>
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -253,10 +255,14 @@ FileKind kind_of(std::string_view relative) {
 
 // Reads at most `limit` bytes into `out`; false when unreadable or, for a short read of a source
 // head, binary (a NUL byte, git's own test).
-bool read_prefix(const fs::path& path, std::size_t limit, std::string& out) {
+bool read_prefix(const std::string& path, std::size_t limit, std::string& out) {
   // open + read, no stdio buffer: most files are read once, for their first few KiB.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
+  // Sized by the file, not the limit: a 1 MiB buffer zeroed for every small license file costs
+  // more than reading it. One byte more than the size lets a file that grew meanwhile show it.
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size >= 0) limit = std::min(limit, static_cast<std::size_t>(st.st_size) + 1);
   out.resize(limit);
   std::size_t n = 0;
   while (n < limit) {
@@ -267,6 +273,35 @@ bool read_prefix(const fs::path& path, std::size_t limit, std::string& out) {
   ::close(fd);
   out.resize(n);
   return true;
+}
+
+// The regular files below `root` + `relative`, as '/'-separated paths relative to root, without
+// following symbolic links and without hidden directories or node_modules. Directory entries'
+// types come from readdir, so a tree is listed without a stat per file; an unreadable directory
+// is left out, as `git ls-files` would not see it either.
+void list_tree_files(const std::string& root, const std::string& relative, std::vector<std::string>& out) {
+  const std::string dir_path = relative.empty() ? root : root + "/" + relative;
+  DIR* dir = ::opendir(dir_path.c_str());
+  if (dir == nullptr) return;
+  std::vector<std::string> subdirectories;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    unsigned char type = entry->d_type;
+    if (type == DT_UNKNOWN) {  // file systems that do not fill d_type
+      struct stat st {};
+      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+    }
+    std::string child = relative.empty() ? std::string(name) : relative + "/" + std::string(name);
+    if (type == DT_DIR) {
+      if (!name.starts_with(".") && name != "node_modules") subdirectories.push_back(std::move(child));
+    } else if (type == DT_REG) {
+      out.push_back(std::move(child));
+    }
+  }
+  ::closedir(dir);
+  for (const auto& subdirectory : subdirectories) list_tree_files(root, subdirectory, out);
 }
 
 struct ScannedFile {
@@ -478,7 +513,7 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     result.files_scanned = 1;
     const auto name = path.filename().string();
     std::string text;
-    if (!read_prefix(path, kLicenseFileLimit, text)) fail_at(path.string(), 0, "cannot read the file (check its permissions)");
+    if (!read_prefix(path.string(), kLicenseFileLimit, text)) fail_at(path.string(), 0, "cannot read the file (check its permissions)");
     TextLicense license;
     std::string kind = "license-file";
     if (is_readme(name)) {
@@ -505,27 +540,18 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
 
   // Names first, then the reading and matching in parallel: the heads of source files are most
   // of the work, and a header many files share is matched once (HeaderCache).
-  std::vector<std::pair<std::string, fs::path>> entries;
-  for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    const auto name = it->path().filename().string();
-    if (it->is_symlink(ec)) continue;
-    if (it->is_directory(ec)) {
-      if (name.starts_with(".") || name == "node_modules") it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_regular_file(ec)) continue;
-    entries.emplace_back(it->path().lexically_relative(path).generic_string(), it->path());
-  }
+  const std::string root = path.string();
+  std::vector<std::string> entries;
+  list_tree_files(root, "", entries);
   std::sort(entries.begin(), entries.end());
   std::vector<ScannedFile> scanned(entries.size());
   license::HeaderCache cache;
   parallel_for(entries.size(), options.threads == 0 ? default_threads() : options.threads, [&](std::size_t i) {
-    const auto& [relative, full] = entries[i];
+    const auto& relative = entries[i];
     const auto kind = kind_of(relative);
     if (kind == FileKind::kSkip) return;
     std::string text;
-    if (!read_prefix(full, kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit, text)) return;
+    if (!read_prefix(root + "/" + relative, kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit, text)) return;
     scanned[i] = scan_file(relative, kind, std::move(text), options, cache);
   });
   Collector collector;

@@ -1,0 +1,57 @@
+#include "license/license_words.h"
+
+#include <array>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace sluice::filter::license {
+namespace {
+
+constexpr std::array<std::string_view, 8> kWords = {"icens", "ICENS", "icenc", "ICENC", "ermission", "ERMISSION", "opyright", "OPYRIGHT"};
+
+bool word_at(std::string_view text, std::size_t at) {
+  const auto rest = text.substr(at);
+  for (const auto word : kWords) {
+    if (rest.starts_with(word)) return true;
+  }
+  return false;
+}
+
+// Every word starts with i, e or o in either case: (byte | 0x20) folds exactly those.
+bool may_start_word(char c) {
+  const char folded = static_cast<char>(c | 0x20);
+  return folded == 'i' || folded == 'e' || folded == 'o';
+}
+
+}  // namespace
+
+bool has_license_word(std::string_view text) {
+  std::size_t at = 0;
+#if defined(__AVX2__)
+  // Candidates are the positions whose next four bytes, case folded, read "icen", "ermi" or
+  // "opyr"; only those are compared with the words.
+  const __m256i fold = _mm256_set1_epi8(0x20);
+  const auto folded = [&](std::size_t offset) {
+    return _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(text.data() + offset)), fold);
+  };
+  for (; at + 35 <= text.size(); at += 32) {
+    const __m256i v0 = folded(at), v1 = folded(at + 1), v2 = folded(at + 2), v3 = folded(at + 3);
+    const auto four = [&](const char (&s)[5]) {
+      return _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(s[0])), _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(s[1]))),
+                              _mm256_and_si256(_mm256_cmpeq_epi8(v2, _mm256_set1_epi8(s[2])), _mm256_cmpeq_epi8(v3, _mm256_set1_epi8(s[3]))));
+    };
+    auto mask = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(four("icen"), four("ermi")), four("opyr"))));
+    for (; mask != 0; mask &= mask - 1) {
+      if (word_at(text, at + static_cast<std::size_t>(__builtin_ctz(mask)))) return true;
+    }
+  }
+#endif
+  for (; at < text.size(); ++at) {
+    if (may_start_word(text[at]) && word_at(text, at)) return true;
+  }
+  return false;
+}
+
+}  // namespace sluice::filter::license
