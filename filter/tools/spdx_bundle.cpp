@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
   header.posting_count = static_cast<std::uint32_t>(postings.size());
   header.string_bytes = static_cast<std::uint32_t>(strings.size());
   header.source_licenses = source_count;
+  header.bucket_bits = kBucketBits;
   put(out, header);
   for (const auto& r : records) put(out, r);
   out.append(reinterpret_cast<const char*>(keys.data()), keys.size() * 4);
@@ -208,6 +209,14 @@ int main(int argc, char** argv) {
   out.append(reinterpret_cast<const char*>(offsets.data()), offsets.size() * 4);
   pad(out);
   out.append(reinterpret_cast<const char*>(postings.data()), postings.size() * 2);
+  pad(out);
+  // Where each range of keys with the same top kBucketBits bits starts (keys are sorted).
+  std::vector<std::uint32_t> buckets((std::size_t{1} << kBucketBits) + 1);
+  for (std::size_t b = 0; b < buckets.size(); ++b) {
+    const std::uint64_t first_key = static_cast<std::uint64_t>(b) << (32 - kBucketBits);
+    buckets[b] = static_cast<std::uint32_t>(std::lower_bound(keys.begin(), keys.end(), first_key) - keys.begin());
+  }
+  out.append(reinterpret_cast<const char*>(buckets.data()), buckets.size() * 4);
   pad(out);
   out += strings;
   pad(out);

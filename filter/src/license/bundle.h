@@ -31,6 +31,7 @@ class Bundle {
   std::span<const std::uint32_t> keys_;
   std::span<const std::uint32_t> offsets_;
   std::span<const std::uint16_t> postings_;
+  std::span<const std::uint32_t> buckets_;
   const char* strings_;
 };
 

@@ -7,12 +7,14 @@
 //   uint32 bigram_keys[bigram_count]          sorted, unique over all templates
 //   uint32 posting_offsets[bigram_count + 1]  bigram i occurs in postings[offsets[i], offsets[i+1])
 //   uint16 postings[posting_count]            template indexes, ascending
+//   uint32 buckets[2^bucket_bits + 1]         keys with top bits b are keys[buckets[b], buckets[b+1])
 //   char strings[string_bytes]                NUL-terminated ids and names
 #include <cstdint>
 
 namespace sluice::filter::license {
 
-inline constexpr char kBundleMagic[8] = {'S', 'L', 'S', 'P', 'D', 'X', '0', '1'};
+inline constexpr char kBundleMagic[8] = {'S', 'L', 'S', 'P', 'D', 'X', '0', '2'};
+inline constexpr std::uint32_t kBucketBits = 14;  // 16384 buckets of about 4 keys (67k keys)
 
 struct BundleHeader {
   char magic[8];
@@ -21,7 +23,7 @@ struct BundleHeader {
   std::uint32_t posting_count;
   std::uint32_t string_bytes;
   std::uint32_t source_licenses;  // licenses in the SPDX list before merging identical texts
-  std::uint32_t reserved;
+  std::uint32_t bucket_bits;     // the key index: top bits of a key -> its range of keys
 };
 
 struct TemplateRecord {

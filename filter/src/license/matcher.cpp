@@ -446,6 +446,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   // is computed again only when a round claims part of it.
   std::vector<Region> regions(candidates.size());
   std::vector<bool> stale(candidates.size(), true);
+  std::size_t unclaimed = keys.size();
   for (std::size_t round = 0; round < kMaxRounds && !candidates.empty(); ++round) {
     // The accepted region that explains the most of the text wins this round: a license plus
     // its exception beats the license alone, BSD-3-Clause beats the BSD-2-Clause inside it.
@@ -453,7 +454,10 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     Region best_region_found;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       if (stale[c]) {
-        regions[c] = best_region(bundle, numbered, member[c], claimed, candidates[c], counts);
+        // The region lies in unclaimed positions, so it cannot hold more of the template's
+        // bigrams than there are unclaimed positions (the same bound as the floor above).
+        const bool reachable = static_cast<double>(unclaimed) >= floor * templates[candidates[c]].bigrams;
+        regions[c] = reachable ? best_region(bundle, numbered, member[c], claimed, candidates[c], counts) : Region{};
         stale[c] = false;
       }
       Region region = regions[c];
@@ -477,7 +481,10 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     }
     if (best == candidates.size()) break;
     const auto t = candidates[best];
-    for (std::size_t p = best_region_found.begin; p < best_region_found.end; ++p) claimed[p] = true;
+    for (std::size_t p = best_region_found.begin; p < best_region_found.end; ++p) {
+      unclaimed -= claimed[p] ? 0 : 1;
+      claimed[p] = true;
+    }
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       const auto& r = regions[c];
       if (r.begin < best_region_found.end && best_region_found.begin < r.end) stale[c] = true;
@@ -634,10 +641,11 @@ TextLicense license::detect_file_header_cached(std::string_view text, const Lice
   using Key = HeaderCache::Key;
   const std::uint64_t text_hash = cache != nullptr ? xxh3_64(text) : 0;
   if (cache != nullptr && cache->find(Key::kText, text_hash, result)) return result;
-  const auto normalized = license::normalize_license_text(text);
+  std::vector<std::uint64_t> every_word;  // for notices, which may sit in a title or copyright line
+  const auto normalized = license::normalize_license_text(text, true, &every_word);
   if (cache == nullptr || !cache->find(Key::kWords, normalized.exact_hash, result)) {
     result = match_normalized(text, normalized, options);
-    if (result.matches.empty()) find_notices(text, result);
+    if (result.matches.empty()) find_notices_in(every_word, result);
     result.unmatched_words = 0;  // code around a header is not unmatched license text
     if (cache != nullptr) cache->put(Key::kWords, normalized.exact_hash, result);
   }

@@ -132,7 +132,7 @@ bool mentions_license(const std::vector<Word>& words) {
 
 std::uint64_t word_hash(std::string_view word) { return XXH3_64bits(word.data(), word.size()); }
 
-NormalizedText normalize_license_text(std::string_view text, bool license_file) {
+NormalizedText normalize_license_text(std::string_view text, bool license_file, std::vector<std::uint64_t>* every_word) {
   NormalizedText result;
   std::vector<Word> words;
   bool in_title = true;  // leading short lines that name the license are its title
@@ -143,22 +143,21 @@ NormalizedText normalize_license_text(std::string_view text, bool license_file) 
     split_line(text.substr(start, end - start), words);
     start = end + 1;
     if (words.empty()) continue;
-    if (license_file && is_copyright_line(words)) continue;
-    if (license_file && in_title) {
-      if (words.size() <= 8 && mentions_license(words)) continue;
+    bool keep_line = true;
+    if (license_file && is_copyright_line(words)) keep_line = false;
+    if (keep_line && license_file && in_title) {
+      if (words.size() <= 8 && mentions_license(words)) keep_line = false;
       if (words.size() > 8) in_title = false;
     }
     for (std::size_t k = 0; k < words.size(); ++k) {
       const auto& w = words[k];
-      // List bullets: "1." "(a)" "ii)" at the start of a line.
-      if (license_file && k == 0 && (w.after == '.' || w.after == ')') &&
-          (is_number(w.text) || w.text.size() == 1 || is_roman(w.text))) {
-        continue;
-      }
       if (w.text == "www") continue;
-      const auto word = canonical(w.text);
-      const std::uint64_t h = word_hash(word);
-      result.words.push_back(h);
+      const std::uint64_t h = word_hash(canonical(w.text));
+      if (every_word != nullptr) every_word->push_back(h);
+      // List bullets: "1." "(a)" "ii)" at the start of a line.
+      const bool bullet = license_file && k == 0 && (w.after == '.' || w.after == ')') &&
+                          (is_number(w.text) || w.text.size() == 1 || is_roman(w.text));
+      if (keep_line && !bullet) result.words.push_back(h);
     }
     if (end == text.size()) break;
   }

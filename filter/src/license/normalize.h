@@ -16,8 +16,10 @@ struct NormalizedText {
 };
 
 // `license_file` = false keeps every line (for names and short statements): no title, copyright
-// or bullet removal.
-NormalizedText normalize_license_text(std::string_view text, bool license_file = true);
+// or bullet removal. `every_word`, when given, also receives the license_file = false words of
+// the same text, from the same pass.
+NormalizedText normalize_license_text(std::string_view text, bool license_file = true,
+                                      std::vector<std::uint64_t>* every_word = nullptr);
 
 // The hash normalize_license_text gives one word (for phrase tables).
 std::uint64_t word_hash(std::string_view lowercase_word);
