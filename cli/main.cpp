@@ -46,16 +46,18 @@ int main(int argc, char** argv) {
 
   auto commands = registered_commands();
   std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+  const std::string word = argc >= 2 ? argv[1] : "";
+  const bool named = !word.empty() && word[0] != '-';
+  if (named && std::none_of(commands.begin(), commands.end(), [&](const auto& c) { return c.name == word; })) {
+    return unknown_command(word);
+  }
+  // Every command is listed, but only the one being run builds its options (all of them for
+  // top-level options such as --help-all): building every command's options cost each start more
+  // than a short command's own work.
   std::vector<std::pair<CLI::App*, RunFunction>> runners;
   for (const auto& command : commands) {
     CLI::App* sub = app.add_subcommand(command.name, command.summary);
-    runners.emplace_back(sub, command.setup(*sub));
-  }
-
-  if (argc >= 2 && argv[1][0] != '-') {
-    const std::string word = argv[1];
-    const bool known = std::any_of(commands.begin(), commands.end(), [&](const auto& c) { return c.name == word; });
-    if (!known) return unknown_command(word);
+    if (!named || command.name == word) runners.emplace_back(sub, command.setup(*sub));
   }
   try {
     app.parse(argc, argv);
