@@ -14,7 +14,7 @@ namespace sluice::filter::license {
 
 class HeaderCache {
  public:
-  enum class Key { kText, kWords };
+  enum class Key { kText, kWords, kLicenseFile };  // a header's text or normalised words; a license file's text
   bool find(Key kind, std::uint64_t key, TextLicense& out) const {
     std::lock_guard lock(mutex_);
     const auto& results = results_[static_cast<int>(kind)];
@@ -30,7 +30,7 @@ class HeaderCache {
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::uint64_t, TextLicense> results_[2];
+  std::unordered_map<std::uint64_t, TextLicense> results_[3];
 };
 
 // detect_file_header with a cache shared by the files of one tree (nullptr: no cache).

@@ -9,11 +9,13 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "license/expression.h"
 #include "license/header_cache.h"
 #include "sluice/core/error.h"
+#include "sluice/core/hash.h"
 #include "sluice/core/json.h"
 #include "sluice/core/parallel.h"
 #include "sluice/filter/license.h"
@@ -253,26 +255,25 @@ FileKind kind_of(std::string_view relative) {
   return is_binary_name(name) ? FileKind::kSkip : FileKind::kSource;
 }
 
-// Reads at most `limit` bytes into `out`; false when unreadable or, for a short read of a source
-// head, binary (a NUL byte, git's own test).
-bool read_prefix(const std::string& path, std::size_t limit, std::string& out) {
+// The first `limit` bytes of a file, read into `buffer` (which only grows, so a thread reading
+// many heads neither allocates nor zeroes per file); nullopt when the file cannot be read.
+std::optional<std::string_view> read_head(const std::string& path, std::size_t limit, std::string& buffer) {
   // open + read, no stdio buffer: most files are read once, for their first few KiB.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  // Sized by the file, not the limit: a 1 MiB buffer zeroed for every small license file costs
-  // more than reading it. One byte more than the size lets a file that grew meanwhile show it.
+  if (fd < 0) return std::nullopt;
+  // Sized by the file, not the limit: a 1 MiB buffer for every small license file costs more than
+  // reading it. One byte more than the size lets a file that grew meanwhile show it.
   struct stat st {};
   if (::fstat(fd, &st) == 0 && st.st_size >= 0) limit = std::min(limit, static_cast<std::size_t>(st.st_size) + 1);
-  out.resize(limit);
+  if (buffer.size() < limit) buffer.resize(limit);
   std::size_t n = 0;
   while (n < limit) {
-    const auto got = ::read(fd, out.data() + n, limit - n);
+    const auto got = ::read(fd, buffer.data() + n, limit - n);
     if (got <= 0) break;
     n += static_cast<std::size_t>(got);
   }
   ::close(fd);
-  out.resize(n);
-  return true;
+  return std::string_view(buffer.data(), n);
 }
 
 // The regular files below `root` + `relative`, as '/'-separated paths relative to root, without
@@ -311,19 +312,26 @@ struct ScannedFile {
   std::string text;  // license files without a template match (statements) and the README
 };
 
-ScannedFile scan_file(const std::string& relative, FileKind kind, std::string text, const LicenseOptions& options,
+ScannedFile scan_file(const std::string& relative, FileKind kind, std::string_view text, const LicenseOptions& options,
                       license::HeaderCache& cache) {
   ScannedFile out{relative, kind, {}, {}};
   switch (kind) {
-    case FileKind::kLicense:
-      out.license = detect_license_text(text, options);
-      if (out.license.matches.empty()) out.text = std::move(text);
+    case FileKind::kLicense: {
+      // Subprojects often carry copies of the same license files (a LICENSE-MIT per crate).
+      using Key = license::HeaderCache::Key;
+      const std::uint64_t key = xxh3_64(text);
+      if (!cache.find(Key::kLicenseFile, key, out.license)) {
+        out.license = detect_license_text(text, options);
+        cache.put(Key::kLicenseFile, key, out.license);
+      }
+      if (out.license.matches.empty()) out.text = text;
       break;
+    }
     case FileKind::kReadme:
-      out.text = std::move(text);
+      out.text = text;
       break;
     case FileKind::kSource:
-      if (text.find('\0') != std::string::npos) out.kind = FileKind::kSkip;  // binary
+      if (text.find('\0') != std::string_view::npos) out.kind = FileKind::kSkip;  // binary
       else out.license = license::detect_file_header_cached(text, options, &cache);
       break;
     case FileKind::kSkip:
@@ -512,8 +520,10 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     RepoLicense result;
     result.files_scanned = 1;
     const auto name = path.filename().string();
-    std::string text;
-    if (!read_prefix(path.string(), kLicenseFileLimit, text)) fail_at(path.string(), 0, "cannot read the file (check its permissions)");
+    std::string buffer;
+    const auto head = read_head(path.string(), kLicenseFileLimit, buffer);
+    if (!head) fail_at(path.string(), 0, "cannot read the file (check its permissions)");
+    const std::string_view text = *head;
     TextLicense license;
     std::string kind = "license-file";
     if (is_readme(name)) {
@@ -550,9 +560,10 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     const auto& relative = entries[i];
     const auto kind = kind_of(relative);
     if (kind == FileKind::kSkip) return;
-    std::string text;
-    if (!read_prefix(root + "/" + relative, kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit, text)) return;
-    scanned[i] = scan_file(relative, kind, std::move(text), options, cache);
+    thread_local std::string buffer;
+    const auto text = read_head(root + "/" + relative, kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit, buffer);
+    if (!text) return;
+    scanned[i] = scan_file(relative, kind, *text, options, cache);
   });
   Collector collector;
   for (auto& s : scanned) collector.add(std::move(s));
@@ -570,9 +581,9 @@ RepoLicense detect_license_files(const std::vector<LicenseTreeFile>& files, cons
     const auto kind = kind_of(f.path);
     if (kind == FileKind::kSkip) return;
     const std::size_t limit = kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit;
-    std::string text = f.text.substr(0, std::min(limit, f.text.size()));
-    if (kind == FileKind::kSource && text.find('\0') != std::string::npos) return;
-    scanned[i] = scan_file(f.path, kind, std::move(text), options, cache);
+    const auto text = std::string_view(f.text).substr(0, std::min(limit, f.text.size()));
+    if (kind == FileKind::kSource && text.find('\0') != std::string_view::npos) return;
+    scanned[i] = scan_file(f.path, kind, text, options, cache);
   });
   Collector collector;
   for (auto& s : scanned) collector.add(std::move(s));
