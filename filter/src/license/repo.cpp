@@ -262,9 +262,10 @@ std::optional<std::string_view> read_head(const std::string& path, std::size_t l
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   // Sized by the file, not the limit: a 1 MiB buffer for every small license file costs more than
-  // reading it. One byte more than the size lets a file that grew meanwhile show it.
+  // reading it, and a read that asks for no more than the file holds needs no second read to see
+  // the end (size 0: a special file, read up to the limit).
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size >= 0) limit = std::min(limit, static_cast<std::size_t>(st.st_size) + 1);
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) limit = std::min(limit, static_cast<std::size_t>(st.st_size));
   if (buffer.size() < limit) buffer.resize(limit);
   std::size_t n = 0;
   while (n < limit) {
