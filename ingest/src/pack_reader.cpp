@@ -207,7 +207,10 @@ std::optional<PackSet::Location> PackSet::find(const unsigned char* sha1) const 
     std::uint32_t hi = be32(pack.fanout + sha1[0] * 4);
     while (lo < hi) {
       const std::uint32_t mid = lo + (hi - lo) / 2;
-      const int order = std::memcmp(pack.sha1s + std::size_t{mid} * kSha1, sha1, kSha1);
+      // The first 8 bytes decide almost every step of the search; memcmp only on a tie.
+      const unsigned char* const at = pack.sha1s + std::size_t{mid} * kSha1;
+      const std::uint64_t head = be64(at), wanted = be64(sha1);
+      const int order = head != wanted ? (head < wanted ? -1 : 1) : std::memcmp(at + 8, sha1 + 8, kSha1 - 8);
       if (order == 0) {
         const std::uint32_t small = be32(pack.offsets + std::size_t{mid} * 4);
         std::uint64_t offset = small;
@@ -372,7 +375,7 @@ std::optional<std::string_view> PackReader::read(const git_oid& oid, git_object_
   std::uint32_t pack = found->pack;
   std::uint64_t offset = found->offset;
   for (;;) {
-    if ((base = cached(pack, offset))) break;
+    if (!index_.empty() && (base = cached(pack, offset))) break;
     const Entry entry = parse_entry(pack, offset);
     if (entry.type != GIT_OBJECT_OFS_DELTA && entry.type != GIT_OBJECT_REF_DELTA) {
       const std::size_t size = checked_size(entry);
