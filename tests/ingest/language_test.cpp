@@ -250,3 +250,20 @@ TEST(RequiredTexts, TextSetFindsEachTextWherever) {
   EXPECT_TRUE(TextSet({"a::"}).found_in("a:a::"));
   EXPECT_FALSE(TextSet({"a::"}).found_in("a:a:"));
 }
+
+TEST(RequiredTexts, TextSetAgreesWithFindAtEveryPlaceAndLength) {
+  // Subjects longer than one 32-byte block with the text at every start, cut at every length:
+  // the vector blocks, their edges and the byte-wise tail must all agree with std::string::find.
+  using sluice::ingest::TextSet;
+  for (const std::string text : {"std::", "xq:", "constexpr", "@end", "aab"}) {
+    const TextSet set({text});
+    for (std::size_t at = 0; at < 80; ++at) {
+      std::string subject(100, 'a');
+      subject.replace(at, text.size(), text);
+      for (std::size_t length = 0; length <= subject.size(); ++length) {
+        const std::string_view cut = std::string_view(subject).substr(0, length);
+        ASSERT_EQ(set.found_in(cut), cut.find(text) != std::string_view::npos) << text << " at " << at << " in " << length;
+      }
+    }
+  }
+}
