@@ -316,11 +316,13 @@ std::string required_literal(std::string_view pattern) {
 // them (168 std::string::find calls per path were 6% of reading /usr/include).
 class PathRules {
  public:
-  explicit PathRules(std::span<const char* const> patterns) {
-    for (const char* pattern : patterns) {
-      const auto index = static_cast<std::uint16_t>(rules_.size());
-      rules_.push_back({required_literal(pattern), std::make_unique<Regex>(pattern)});
-      const std::string& literal = rules_.back().literal;
+  explicit PathRules(std::span<const char* const> patterns) : rules_(patterns.size()) {
+    if (rules_.size() > kMaxRules) throw std::logic_error("PathRules: too many rules");
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      const auto index = static_cast<std::uint16_t>(i);
+      rules_[i].pattern = patterns[i];
+      rules_[i].literal = required_literal(patterns[i]);
+      const std::string& literal = rules_[i].literal;
       if (literal.empty()) {
         unfiltered_.push_back(index);
       } else {
@@ -329,7 +331,6 @@ class PathRules {
         by_pair_[key].push_back(index);
       }
     }
-    if (rules_.size() > kMaxRules) throw std::logic_error("PathRules: too many rules");
   }
   bool match(std::string_view path) const {
     const std::string lowered = lower(path);
@@ -337,7 +338,7 @@ class PathRules {
     const auto holds = [&](std::uint16_t r) {
       if (tried[r]) return false;
       tried.set(r);
-      return rules_[r].regex->search(path);
+      return rules_[r].regex().search(path);
     };
     for (std::size_t i = 0; i + 1 < lowered.size(); ++i) {
       const std::uint16_t key = pair_key(lowered[i], lowered[i + 1]);
@@ -358,9 +359,17 @@ class PathRules {
   static std::uint16_t pair_key(char a, char b) {
     return static_cast<std::uint16_t>((static_cast<unsigned char>(a) << 8) | static_cast<unsigned char>(b));
   }
+  // A rule's regex is compiled (and JIT-compiled) the first time its text is found in a path:
+  // compiling all of linguist's path rules up front was a tenth of a small repository's run.
   struct Rule {
+    const char* pattern = nullptr;
     std::string literal;  // lower case; empty or at least 2 bytes
-    std::unique_ptr<Regex> regex;
+    const Regex& regex() const {
+      std::call_once(once, [&] { compiled = std::make_unique<Regex>(pattern); });
+      return *compiled;
+    }
+    mutable std::once_flag once;
+    mutable std::unique_ptr<Regex> compiled;
   };
   std::vector<Rule> rules_;
   std::vector<std::uint16_t> unfiltered_;
