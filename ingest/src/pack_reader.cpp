@@ -414,12 +414,27 @@ std::optional<std::string_view> PackReader::read(const git_oid& oid, git_object_
   return base->view();
 }
 
-bool PackReader::read_header(const git_oid& oid, std::size_t& size, git_object_t& type) const {
+bool PackReader::read_header(const git_oid& oid, std::size_t& size, git_object_t& type) {
   const auto found = packs_.find(oid.id);
   if (!found) return false;
-  const Entry entry = parse_entry(found->pack, found->offset);
-  if (entry.type == GIT_OBJECT_OFS_DELTA || entry.type == GIT_OBJECT_REF_DELTA) return false;
-  size = static_cast<std::size_t>(entry.size);
+  Entry entry = parse_entry(found->pack, found->offset);
+  if (entry.type == GIT_OBJECT_OFS_DELTA || entry.type == GIT_OBJECT_REF_DELTA) {
+    // The target size opens the delta; libdeflate inflates whole buffers only, and deltas are
+    // small (their size is in the entry header), so the delta is inflated whole.
+    const BytesPtr delta = fresh_buffer(delta_, checked_size(entry));
+    inflate(entry, *delta);
+    std::uint64_t target = 0;
+    if (!delta_target_size(delta->view(), target)) fail(entry.pack, entry.offset, "delta header is cut short");
+    size = static_cast<std::size_t>(target);
+    // The type is the base's: walk the chain's entry headers down to a whole object.
+    for (std::size_t depth = 0; entry.type == GIT_OBJECT_OFS_DELTA || entry.type == GIT_OBJECT_REF_DELTA; ++depth) {
+      if (!entry.base) return false;  // a REF_DELTA base outside these packs
+      if (depth >= kMaxChain) fail(entry.pack, entry.offset, "delta chain longer than " + std::to_string(kMaxChain) + " (a loop?)");
+      entry = parse_entry(entry.base->first, entry.base->second);
+    }
+  } else {
+    size = static_cast<std::size_t>(entry.size);
+  }
   type = static_cast<git_object_t>(entry.type);
   return true;
 }

@@ -70,9 +70,10 @@ class PackReader {
   // object is not in these packs or its delta base is not (ask libgit2). Throws Error on corrupt data.
   std::optional<std::string_view> read(const git_oid& oid, git_object_t* type = nullptr);
 
-  // Size and type from the entry header alone: true for whole objects; false for deltas (their
-  // size needs the delta inflated: ask libgit2's header read) and for objects not in these packs.
-  bool read_header(const git_oid& oid, std::size_t& size, git_object_t& type) const;
+  // Size and type without building the object: from the entry header for whole objects, from
+  // the delta's own header (and the chain's entry headers for the type) for deltas. False for
+  // objects not in these packs (ask libgit2). Throws Error on corrupt data.
+  bool read_header(const git_oid& oid, std::size_t& size, git_object_t& type);
 
  private:
   struct Bytes;

@@ -94,10 +94,9 @@ std::size_t expect_same_as_libgit2(const fs::path& repo, const fs::path& git_dir
     EXPECT_EQ(*data, expected) << hex;
     std::size_t size = 0;
     git_object_t header_type = GIT_OBJECT_INVALID;
-    if (reader.read_header(oid, size, header_type)) {
-      EXPECT_EQ(size, expected.size()) << hex;
-      EXPECT_EQ(header_type, expected_type) << hex;
-    }
+    EXPECT_TRUE(reader.read_header(oid, size, header_type)) << hex;
+    EXPECT_EQ(size, expected.size()) << hex;
+    EXPECT_EQ(header_type, expected_type) << hex;
   }
   return served;
 }
@@ -283,6 +282,10 @@ TEST(PackReader, RefusesCorruptEntryDataWithItsOffset) {
   for (const auto& hex : deltas) {
     const std::string message = error_of([&] { reader.read(oid_of(hex)); });
     EXPECT_NE(message.find("repo: " + pack.filename().string() + " at offset "), std::string::npos) << hex << ": " << message;
+    std::size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    const std::string header = error_of([&] { reader.read_header(oid_of(hex), size, type); });
+    EXPECT_NE(header.find(" at offset "), std::string::npos) << hex << ": " << header;
   }
 }
 
@@ -355,6 +358,10 @@ TEST(PackReader, AppliesAHandBuiltDeltaAndRefusesAHostileOne) {
     EXPECT_EQ(reader.read(numbered(2), &type).value_or("none"), "abcdXYZ01");
     EXPECT_EQ(type, GIT_OBJECT_BLOB);
     EXPECT_EQ(reader.read(numbered(1)).value_or("none"), base);
+    std::size_t size = 0;
+    EXPECT_TRUE(reader.read_header(numbered(2), size, type));
+    EXPECT_EQ(size, 9u);
+    EXPECT_EQ(type, GIT_OBJECT_BLOB);
   }
   // The same pack with a copy from offset 18, size 4: two bytes past the end of the base.
   TempDir hostile;
