@@ -4,15 +4,16 @@
 
 #include <git2.h>
 #include <gtest/gtest.h>
-#include <libdeflate.h>
 
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "fuzz_pack.h"
 #include "git_fixture.h"
 #include "git_handles.h"
+#include "replay.h"
 #include "sluice/core/error.h"
 #include "test_support.h"
 
@@ -292,51 +293,11 @@ TEST(PackReader, RefusesCorruptEntryDataWithItsOffset) {
 // ---------------------------------------------------------------------------------------------
 // Hand-built packs: a delta that index-pack would refuse, which the reader must refuse too.
 
-std::string zlib(std::string_view data) {
-  auto* compressor = libdeflate_alloc_compressor(6);
-  std::string out(libdeflate_zlib_compress_bound(compressor, data.size()), '\0');
-  out.resize(libdeflate_zlib_compress(compressor, data.data(), data.size(), out.data(), out.size()));
-  libdeflate_free_compressor(compressor);
-  return out;
-}
-
-std::string entry_header(unsigned type, std::size_t size) {
-  std::string out(1, static_cast<char>((type << 4) | (size & 15)));
-  size >>= 4;
-  while (size != 0) {
-    out.back() = static_cast<char>(out.back() | 0x80);
-    out += static_cast<char>(size & 0x7F);
-    size >>= 7;
-  }
-  return out;
-}
-
-std::string be32(std::uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
-}
-
-// A pack of a blob "base" (id 01...) and an OFS_DELTA on it (id 02...) carrying `delta`, with its
-// version 2 idx, under `objects`/pack.
+// A pack of a blob "base" (object 01) and an OFS_DELTA on it (object 02) carrying `delta`.
 void write_hand_pack(const fs::path& objects, const std::string& base, const std::string& delta) {
-  fs::create_directories(objects / "pack");
-  std::string pack = "PACK" + be32(2) + be32(2);
-  const std::size_t base_offset = pack.size();
-  pack += entry_header(3, base.size()) + zlib(base);
-  const std::size_t delta_offset = pack.size();
-  std::size_t back = delta_offset - base_offset;
-  std::string distance(1, static_cast<char>(back & 0x7F));
-  while ((back >>= 7) != 0) distance.insert(distance.begin(), static_cast<char>(0x80 | (--back & 0x7F)));
-  pack += entry_header(6, delta.size()) + distance + zlib(delta);
-  const std::string checksum(20, 'T');
-  pack += checksum;
-  std::string idx = "\377tOc" + be32(2);
-  for (unsigned b = 0; b < 256; ++b) idx += be32(b == 0 ? 0 : b == 1 ? 1 : 2);
-  idx += std::string(1, '\x01') + std::string(19, '\0') + std::string(1, '\x02') + std::string(19, '\0');
-  idx += be32(0) + be32(0);
-  idx += be32(static_cast<std::uint32_t>(base_offset)) + be32(static_cast<std::uint32_t>(delta_offset));
-  idx += checksum + std::string(20, 'I');
-  std::ofstream(objects / "pack" / "pack-hand.pack", std::ios::binary) << pack;
-  std::ofstream(objects / "pack" / "pack-hand.idx", std::ios::binary) << idx;
+  std::vector<std::uint32_t> offsets;
+  const std::string pack = ingest::fuzz::hand_pack({{3, base}, {6, delta, 1}}, offsets);
+  ingest::fuzz::write_hand_pack(objects, pack, offsets);
 }
 
 git_oid numbered(unsigned char n) {
@@ -408,6 +369,55 @@ TEST(PackReader, RefusesHostileDeltas) {
   const std::string big(0x10000, 'b');
   EXPECT_EQ(apply_delta(big, std::string("\x80\x80\x04\x80\x80\x04\x80", 7), out), nullptr);
   EXPECT_EQ(out, big);
+}
+
+// The fuzz targets replayed: seeds of valid and hostile deltas and packs, then seeded mutations.
+TEST(PackReaderFuzz, DeltaApplierSurvivesMutatedDeltas) {
+  const std::string base = "0123456789abcdefghij";
+  const auto input = [&](const std::string& delta) { return std::string{'\0', static_cast<char>(base.size())} + base + delta; };
+  const std::vector<std::string> seeds = {input(std::string("\x14\x09\x91\x0a\x04\x03XYZ\x90\x02", 11)),
+                                          input(std::string("\x14\x04\x91\x12\x04", 5)),
+                                          input(std::string("\x14\x14\x80\x14", 4) + "")};
+  sluice::fuzz::replay(ingest::fuzz::pack_delta, seeds, 20000);
+}
+
+TEST(PackReaderFuzz, PackReaderSurvivesMutatedPacks) {
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "line " + std::to_string(i) + "\n";
+  const std::string edited = text.substr(0, 100) + "inserted\n" + text.substr(100);
+  // edited from text: copy 100 bytes at 0, insert "inserted\n", copy the rest.
+  std::string delta;
+  const auto varint = [&](std::size_t v) {
+    while (v >= 0x80) {
+      delta += static_cast<char>(0x80 | (v & 0x7F));
+      v >>= 7;
+    }
+    delta += static_cast<char>(v);
+  };
+  varint(text.size());
+  varint(edited.size());
+  delta += std::string("\x90\x64", 2) + "\x09" "inserted\n";
+  delta += std::string("\x91\x64", 2) + static_cast<char>(text.size() - 100);
+  std::string applied;
+  ASSERT_EQ(apply_delta(text, delta, applied), nullptr);
+  ASSERT_EQ(applied, edited);
+  std::vector<std::string> seeds;
+  std::vector<std::uint32_t> offsets;
+  for (const auto& entries : std::vector<std::vector<ingest::fuzz::HandEntry>>{
+           {{3, text}, {6, delta, 1}, {6, delta, 2}},  // a chain whose second step does not fit its base
+           {{3, text}, {7, delta, 1}},                 // REF_DELTA on object 01
+           {{3, text}, {2, "tree-ish"}, {1, ""}}}) {
+    const std::string pack = ingest::fuzz::hand_pack(entries, offsets);
+    seeds.push_back(ingest::fuzz::pack_reader_input(pack, offsets));
+  }
+  // The seeds themselves read as built.
+  TempDir dir;
+  const std::string pack = ingest::fuzz::hand_pack({{3, text}, {7, delta, 1}}, offsets);
+  ingest::fuzz::write_hand_pack(dir / "objects", pack, offsets);
+  PackSet packs(dir / "objects", "hand");
+  PackReader reader(packs);
+  EXPECT_EQ(reader.read(numbered(2)).value_or("none"), edited);
+  sluice::fuzz::replay(ingest::fuzz::pack_reader, seeds, 1500);
 }
 
 }  // namespace
