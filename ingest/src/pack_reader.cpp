@@ -196,6 +196,9 @@ PackSet::PackSet(const std::filesystem::path& objects_dir, std::string name) : n
     pack->data_end = size - kSha1;
     packs_.push_back(std::move(pack));
   }
+  // Lookups try the packs in order: the largest first (a clone's first pack holds most objects,
+  // each later fetch adds a small one), so most lookups end in the first binary search.
+  std::stable_sort(packs_.begin(), packs_.end(), [](const auto& a, const auto& b) { return a->count > b->count; });
 }
 
 PackSet::~PackSet() = default;

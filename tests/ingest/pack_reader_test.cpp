@@ -188,6 +188,20 @@ TEST(PackReader, ReadsRefDeltaPacks) {
   EXPECT_EQ(expect_same_as_libgit2(source, bare, reader), all_objects(source).size());
 }
 
+TEST(PackReader, ReadsObjectsAcrossSeveralPacks) {
+  TempDir dir;
+  const auto objects = make_delta_repo(dir.path());
+  // Two more commits, each packed on its own (as two later fetches would be): three packs.
+  for (int round = 0; round < 2; ++round) {
+    commit_files(dir.path(), {{"more/r" + std::to_string(round) + ".txt", "round " + std::to_string(round) + "\n"}});
+    git(dir.path(), {"repack", "-dq"});
+  }
+  PackSet packs(objects, "repo");
+  ASSERT_EQ(packs.pack_count(), 3u);
+  PackReader reader(packs);
+  EXPECT_EQ(expect_same_as_libgit2(dir.path(), dir.path() / ".git", reader), all_objects(dir.path()).size());
+}
+
 TEST(PackReader, LeavesLooseObjectsToLibgit2) {
   TempDir dir;
   const auto objects = make_delta_repo(dir.path());
