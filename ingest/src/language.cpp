@@ -3,7 +3,11 @@
 #include "sluice/ingest/language.h"
 
 #include <algorithm>
+#include <array>
+#include <bitset>
 #include <cctype>
+#include <stdexcept>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -307,27 +311,70 @@ std::string required_literal(std::string_view pattern) {
 
 // One of linguist's path-rule lists. A path is first checked for each rule's required text, so
 // the regex engine runs only for the few rules that can match: matching 168 vendor rules one by
-// one, or as one alternation, costs tens of microseconds per path.
+// one, or as one alternation, costs tens of microseconds per path. The required texts are found
+// in one pass over the path: each position's two bytes index the rules whose text starts with
+// them (168 std::string::find calls per path were 6% of reading /usr/include).
 class PathRules {
  public:
-  explicit PathRules(std::span<const char* const> patterns) {
-    for (const char* pattern : patterns) rules_.push_back({required_literal(pattern), std::make_unique<Regex>(pattern)});
+  explicit PathRules(std::span<const char* const> patterns) : rules_(patterns.size()) {
+    if (rules_.size() > kMaxRules) throw std::logic_error("PathRules: too many rules");
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      const auto index = static_cast<std::uint16_t>(i);
+      rules_[i].pattern = patterns[i];
+      rules_[i].literal = required_literal(patterns[i]);
+      const std::string& literal = rules_[i].literal;
+      if (literal.empty()) {
+        unfiltered_.push_back(index);
+      } else {
+        const std::uint16_t key = pair_key(literal[0], literal[1]);
+        has_pair_[key / 64] |= std::uint64_t{1} << (key % 64);
+        by_pair_[key].push_back(index);
+      }
+    }
   }
   bool match(std::string_view path) const {
     const std::string lowered = lower(path);
-    for (const auto& rule : rules_) {
-      if (!rule.literal.empty() && lowered.find(rule.literal) == std::string::npos) continue;
-      if (rule.regex->search(path)) return true;
+    std::bitset<kMaxRules> tried;
+    const auto holds = [&](std::uint16_t r) {
+      if (tried[r]) return false;
+      tried.set(r);
+      return rules_[r].regex().search(path);
+    };
+    for (std::size_t i = 0; i + 1 < lowered.size(); ++i) {
+      const std::uint16_t key = pair_key(lowered[i], lowered[i + 1]);
+      if ((has_pair_[key / 64] & (std::uint64_t{1} << (key % 64))) == 0) continue;
+      const std::string_view rest = std::string_view(lowered).substr(i);
+      for (const std::uint16_t r : by_pair_.at(key)) {
+        if (rest.starts_with(rules_[r].literal) && holds(r)) return true;
+      }
+    }
+    for (const std::uint16_t r : unfiltered_) {
+      if (holds(r)) return true;
     }
     return false;
   }
 
  private:
+  static constexpr std::size_t kMaxRules = 1024;
+  static std::uint16_t pair_key(char a, char b) {
+    return static_cast<std::uint16_t>((static_cast<unsigned char>(a) << 8) | static_cast<unsigned char>(b));
+  }
+  // A rule's regex is compiled (and JIT-compiled) the first time its text is found in a path:
+  // compiling all of linguist's path rules up front was a tenth of a small repository's run.
   struct Rule {
-    std::string literal;
-    std::unique_ptr<Regex> regex;
+    const char* pattern = nullptr;
+    std::string literal;  // lower case; empty or at least 2 bytes
+    const Regex& regex() const {
+      std::call_once(once, [&] { compiled = std::make_unique<Regex>(pattern); });
+      return *compiled;
+    }
+    mutable std::once_flag once;
+    mutable std::unique_ptr<Regex> compiled;
   };
   std::vector<Rule> rules_;
+  std::vector<std::uint16_t> unfiltered_;
+  std::array<std::uint64_t, 65536 / 64> has_pair_{};
+  std::unordered_map<std::uint16_t, std::vector<std::uint16_t>> by_pair_;
 };
 
 }  // namespace

@@ -118,14 +118,18 @@ git_oid resolve_revision(git_repository* repo, const std::string& ref) {
 void fetch(git_repository* repo, const RepoSpec& spec, RepoFacts& facts, git_oid& commit) {
   // An anonymous remote: the cache directory is named after the URL, so the URL need not live in
   // the repository's config (and libgit2 1.5 leaks memory when it looks remotes up there).
-  git_remote_create_options create = GIT_REMOTE_CREATE_OPTIONS_INIT;
+  // The *_options_init functions rather than the INIT macros: clang (the fuzz build) rejects
+  // the macros' partial initialisers under -Wmissing-field-initializers.
+  git_remote_create_options create;
+  git_remote_create_options_init(&create, GIT_REMOTE_CREATE_OPTIONS_VERSION);
   create.repository = repo;
   create.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
   git_remote* raw_remote = nullptr;
   git_check(git_remote_create_with_opts(&raw_remote, spec.location.c_str(), &create), spec.location);
   RemotePtr remote(raw_remote);
   CredentialState state;
-  git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
+  git_fetch_options options;
+  git_fetch_options_init(&options, GIT_FETCH_OPTIONS_VERSION);
   options.callbacks.credentials = credentials;
   options.callbacks.payload = &state;
   options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the refspecs below name the tags

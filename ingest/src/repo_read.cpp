@@ -7,6 +7,7 @@
 #include "encoding.h"
 #include "file_document.h"
 #include "git_handles.h"
+#include "pack_reader.h"
 #include "repo_source.h"
 #include "sluice/core/error.h"
 #include "sluice/core/parallel.h"
@@ -39,20 +40,28 @@ int collect(const char* root, const git_tree_entry* entry, void* payload) {
 }
 
 // One repository handle (and its object database) per worker thread: libgit2 handles are not
-// shared between threads, and each keeps its own pack windows.
+// shared between threads, and each keeps its own pack windows. Each handle also has its own
+// reader of the packs (libdeflate, its own delta base cache) over the pool's shared mappings.
 class HandlePool {
  public:
   explicit HandlePool(std::string git_dir) : git_dir_(std::move(git_dir)) {}
   struct Handle {
     RepositoryPtr repo;
     OdbPtr odb;
+    std::unique_ptr<PackReader> packs;
+    OdbObjectPtr object;  // what libgit2 read last, for objects the pack reader leaves to it
   };
+  // Maps the repository's packs for the handles acquired from now on.
+  void open_packs(git_repository* repo) {
+    packs_ = std::make_unique<PackSet>(std::filesystem::path(git_repository_commondir(repo)) / "objects", git_dir_);
+  }
   std::unique_ptr<Handle> acquire() {
     {
       std::lock_guard lock(mutex_);
       if (!free_.empty()) {
         auto handle = std::move(free_.back());
         free_.pop_back();
+        if (!handle->packs && packs_) handle->packs = std::make_unique<PackReader>(*packs_);
         return handle;
       }
     }
@@ -63,6 +72,7 @@ class HandlePool {
     git_odb* odb = nullptr;
     git_check(git_repository_odb(&odb, repo), git_dir_);
     handle->odb.reset(odb);
+    if (packs_) handle->packs = std::make_unique<PackReader>(*packs_);
     return handle;
   }
   void release(std::unique_ptr<Handle> handle) {
@@ -72,9 +82,30 @@ class HandlePool {
 
  private:
   std::string git_dir_;
+  std::unique_ptr<PackSet> packs_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<Handle>> free_;
+  std::vector<std::unique_ptr<Handle>> free_;  // destroyed before packs_: their readers use it
 };
+
+// A blob's bytes, valid until the next read on the handle: from the packs when the reader has the
+// object, otherwise from libgit2 (loose objects, alternates, anything the reader does not know).
+std::string_view read_object(HandlePool::Handle& handle, const git_oid& oid, const std::string& path) {
+  if (handle.packs) {
+    if (const auto data = handle.packs->read(oid)) return *data;
+  }
+  git_odb_object* raw = nullptr;
+  git_check(git_odb_read(&raw, handle.odb.get(), &oid), path + ": blob " + oid_hex(oid));
+  handle.object.reset(raw);
+  return {static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw)};
+}
+
+std::size_t object_size(HandlePool::Handle& handle, const git_oid& oid, const std::string& path) {
+  std::size_t size = 0;
+  git_object_t type = GIT_OBJECT_INVALID;
+  if (handle.packs && handle.packs->read_header(oid, size, type)) return size;
+  git_check(git_odb_read_header(&size, &type, handle.odb.get(), &oid), path + ": blob " + oid_hex(oid));
+  return size;
+}
 
 // .gitmodules names each submodule's URL: "path = x" and "url = y" inside [submodule] sections.
 void add_submodule_urls(std::string_view text, std::vector<Submodule>& submodules) {
@@ -139,6 +170,7 @@ void read_repository(const LocalRepository& local, const ReadContext& context, U
     git_check(rc, "tree of commit " + facts.commit);
     TreePtr root_tree(root);
     git_check(git_tree_walk(root, GIT_TREEWALK_PRE, collect, &tree), "walk the tree of " + facts.commit);
+    handles.open_packs(handle->repo.get());
     handles.release(std::move(handle));
   }
   // git's own tree order walked depth first is already byte order of the full paths; sorting
@@ -167,8 +199,7 @@ void read_repository(const LocalRepository& local, const ReadContext& context, U
     for (std::size_t i = b * kBlock; i < std::min(tree.blobs.size(), (b + 1) * kBlock); ++i) {
       const Entry& entry = tree.blobs[i];
       Plan& plan = plans[i];
-      git_object_t type = GIT_OBJECT_INVALID;
-      git_check(git_odb_read_header(&plan.size, &type, handle->odb.get(), &entry.oid), entry.path + ": blob " + oid_hex(entry.oid));
+      plan.size = object_size(*handle, entry.oid, entry.path);
       plan.skip = skip_by_path(entry.path, plan.size, context.max_bytes);
       plan.license = plan.size <= context.max_bytes && is_license_path(entry.path);
       const bool wanted = entry.path == ".gitmodules" || plan.license;
@@ -215,10 +246,7 @@ void read_repository(const LocalRepository& local, const ReadContext& context, U
         const Plan& plan = plans[reads[k]];
         std::optional<SkipReason> skip = plan.skip;
         ++tally.files;
-        git_odb_object* raw = nullptr;
-        git_check(git_odb_read(&raw, handle->odb.get(), &entry.oid), entry.path + ": blob " + oid_hex(entry.oid));
-        OdbObjectPtr object(raw);
-        const std::string_view data(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+        const std::string_view data = read_object(*handle, entry.oid, entry.path);
         if (context.progress != nullptr) context.progress->add(data.size());
         if (entry.path == ".gitmodules") {
           std::lock_guard lock(merge);

@@ -260,23 +260,34 @@ TextSet::TextSet(std::vector<std::string> texts) {
     for (std::size_t i = 1; i < text.size(); ++i) {
       if (rarity(text[i]) > rarity(text[rare])) rare = i;
     }
-    needles_.push_back({std::move(text), rare});
+    const char byte = text[rare];
+    auto group = std::find_if(groups_.begin(), groups_.end(), [&](const Group& g) { return g.rare == byte; });
+    if (group == groups_.end()) group = groups_.insert(groups_.end(), Group{byte, {}});
+    group->needles.push_back({std::move(text), rare});
   }
 }
 
 bool TextSet::found_in(std::string_view subject) const {
-  if (needles_.empty()) return true;
-  for (const auto& needle : needles_) {
-    const std::size_t size = needle.text.size();
-    if (subject.size() < size) continue;
-    const char rare = needle.text[needle.rare];
-    // The rare byte can only be at [rare, subject.size() - (size - rare)].
-    const char* p = subject.data() + needle.rare;
-    const char* const end = subject.data() + subject.size() - (size - needle.rare - 1);
+  if (groups_.empty()) return true;
+  for (const auto& group : groups_) {
+    // Where the rare byte can be for at least one needle: [min rare, size - min tail).
+    std::size_t first = SIZE_MAX, tail = SIZE_MAX;
+    for (const auto& needle : group.needles) {
+      first = std::min(first, needle.rare);
+      tail = std::min(tail, needle.text.size() - needle.rare - 1);
+    }
+    if (subject.size() < first + tail + 1) continue;
+    const char* p = subject.data() + first;
+    const char* const end = subject.data() + subject.size() - tail;
     while (p < end) {
-      p = static_cast<const char*>(std::memchr(p, rare, static_cast<std::size_t>(end - p)));
+      p = static_cast<const char*>(std::memchr(p, group.rare, static_cast<std::size_t>(end - p)));
       if (p == nullptr) break;
-      if (std::memcmp(p - needle.rare, needle.text.data(), size) == 0) return true;
+      const auto at = static_cast<std::size_t>(p - subject.data());
+      for (const auto& needle : group.needles) {
+        // The needle would start at `at - rare` and must fit inside the subject.
+        if (at < needle.rare || at - needle.rare + needle.text.size() > subject.size()) continue;
+        if (std::memcmp(p - needle.rare, needle.text.data(), needle.text.size()) == 0) return true;
+      }
       ++p;
     }
   }

@@ -16,19 +16,25 @@ std::vector<std::string> required_texts(std::string_view pattern);
 
 // Whether a subject contains one of a set of texts (any subject, for an empty set). Each text is
 // looked for by its rarest byte in source code (':' of "std::", 'x' of "constexpr"): memchr skips
-// the subject at vector speed between the few places worth comparing.
+// the subject at vector speed between the few places worth comparing. Texts that share their
+// rarest byte share one scan ("@interface", "@end" ... of Objective-C's pattern: one pass for '@'
+// over each C header instead of eight).
 class TextSet {
  public:
   explicit TextSet(std::vector<std::string> texts);
   bool found_in(std::string_view subject) const;
-  bool empty() const { return needles_.empty(); }
+  bool empty() const { return groups_.empty(); }
 
  private:
   struct Needle {
     std::string text;
     std::size_t rare;  // offset of its rarest byte
   };
-  std::vector<Needle> needles_;
+  struct Group {
+    char rare;  // the rarest byte of each of its needles
+    std::vector<Needle> needles;
+  };
+  std::vector<Group> groups_;
 };
 
 }  // namespace sluice::ingest

@@ -43,7 +43,10 @@ FrameFormat frame_format(int zstd_level, std::uint64_t shard_bytes);
 // One chunk's documents, compressed on the calling thread.
 class ChunkOutput {
  public:
-  explicit ChunkOutput(FrameFormat format) : format_(format) {}
+  explicit ChunkOutput(FrameFormat format);
+  ~ChunkOutput();
+  ChunkOutput(const ChunkOutput&) = delete;
+  ChunkOutput& operator=(const ChunkOutput&) = delete;
   void write(const Document& doc);
   std::vector<Frame> take();  // seals the last frame
 

@@ -250,3 +250,26 @@ TEST(RequiredTexts, TextSetFindsEachTextWherever) {
   EXPECT_TRUE(TextSet({"a::"}).found_in("a:a::"));
   EXPECT_FALSE(TextSet({"a::"}).found_in("a:a:"));
 }
+
+TEST(RequiredTexts, TextSetAgreesWithFindAtEveryPlaceAndLength) {
+  // Subjects with one of the texts at every start, cut at every length: the scan's bounds (and
+  // those of texts sharing a rare byte at different offsets) must agree with std::string::find.
+  using sluice::ingest::TextSet;
+  const std::vector<std::vector<std::string>> sets = {
+      {"std::"}, {"xq:"}, {"constexpr"}, {"aab"}, {"@interface", "@end", "x@y", "#import"}, {"private:", "public:", ":zz"}};
+  for (const auto& texts : sets) {
+    const TextSet set(texts);
+    for (const auto& text : texts) {
+      for (std::size_t at = 0; at + text.size() <= 60; ++at) {
+        std::string subject(60, 'a');
+        subject.replace(at, text.size(), text);
+        for (std::size_t length = 0; length <= subject.size(); ++length) {
+          const std::string_view cut = std::string_view(subject).substr(0, length);
+          bool expected = false;
+          for (const auto& any : texts) expected = expected || cut.find(any) != std::string_view::npos;
+          ASSERT_EQ(set.found_in(cut), expected) << text << " at " << at << " in " << length;
+        }
+      }
+    }
+  }
+}
