@@ -26,5 +26,7 @@ const std::vector<Command>& registered_commands();
 // Shared option conventions.
 void add_json_flag(CLI::App& app, bool& json);
 void add_threads_option(CLI::App& app, unsigned& threads);
+// --level of a command that writes document shards: zstd 1-22, or 0 to store uncompressed.
+void add_level_option(CLI::App& app, int& level, int default_level);
 
 }  // namespace sluice::cli

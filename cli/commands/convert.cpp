@@ -39,7 +39,7 @@ const bool registered = register_command({
       auto options = std::make_shared<ConvertOptions>();
       app.add_option("--in", options->inputs, "Document files or directories (repeatable)")->required();
       app.add_option("--out", options->out, "Output shard set directory")->required();
-      app.add_option("--level", options->level, "zstd compression level")->default_val(3)->check(CLI::Range(1, 22));
+      add_level_option(app, options->level, 3);
       add_threads_option(app, options->threads);
       add_json_flag(app, options->json);
       return [options] { return run_convert(*options); };

@@ -123,7 +123,7 @@ const bool registered = register_command({
       app.add_option("--rank-field", o->rank_field, "Metadata number that ranks survivors, larger first ('' = none)")
           ->default_val("stars");
       app.add_flag("--no-license-rank", o->no_license_rank, "Do not rank survivors by license class");
-      app.add_option("--level", o->level, "zstd level of the output")->default_val(3)->check(CLI::Range(1, 22));
+      add_level_option(app, o->level, 3);
       app.add_option("--phase", o->phase, "Run only this phase (1 signatures, 2 buckets, 3 components, 4 filter)")
           ->check(CLI::Range(1, 4));
       app.add_option("--task", o->task, "With --phase: this task's index (e.g. $SLURM_ARRAY_TASK_ID)")->default_val(0);

@@ -220,7 +220,7 @@ const bool registered = register_command({
       app.add_option("--license-threshold", options->threshold, "Similarity a license template match needs")
           ->default_val(0.9)
           ->check(CLI::Range(0.5, 1.0));
-      app.add_option("--level", options->level, "zstd compression level")->default_val(3)->check(CLI::Range(1, 22));
+      add_level_option(app, options->level, 3);
       add_threads_option(app, options->threads);
       add_json_flag(app, options->json);
       return [options] { return run_filter(*options); };

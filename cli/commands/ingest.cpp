@@ -74,7 +74,7 @@ const bool registered = register_command({
       app.add_option("--cache", args->cache, "Bare clone cache (default ~/.cache/sluice/repos)");
       app.add_option("--max-bytes", args->max_bytes, "Skip files larger than this (bytes)")->default_val(1 << 20);
       app.add_option("--shard-mb", args->shard_mb, "Text megabytes per output shard")->default_val(256)->check(CLI::PositiveNumber);
-      app.add_option("--level", args->level, "zstd compression level (1 is fastest; ingest output is read once by the next stage)")->default_val(1)->check(CLI::Range(1, 22));
+      add_level_option(app, args->level, 1);  // ingest output is read once, by the next stage
       add_threads_option(app, args->threads);
       add_json_flag(app, args->json);
       return [args] { return run_ingest_command(*args); };

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "sluice/core/error.h"
+#include "sluice/core/zstd_store.h"
 #include "sluice/core/io.h"
 
 namespace sluice {
@@ -119,6 +120,7 @@ ZstdSink::ZstdSink(ByteSink& out, int level, std::string name_for_errors)
     : out_(out), stream_(ZSTD_createCStream()), name_(std::move(name_for_errors)),
       buffer_size_(ZSTD_CStreamOutSize()) {
   buffer_ = std::make_unique<char[]>(buffer_size_);
+  if (level == 0) stored_ = std::make_unique<StoredZstdFrame>();
   auto* cctx = static_cast<ZSTD_CCtx*>(stream_);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
@@ -139,7 +141,18 @@ void ZstdSink::drain(int mode, const char* data, std::size_t size) {
   }
 }
 
-void ZstdSink::write(const char* data, std::size_t size) { drain(ZSTD_e_continue, data, size); }
-void ZstdSink::finish() { drain(ZSTD_e_end, nullptr, 0); }
+void ZstdSink::write(const char* data, std::size_t size) {
+  if (!stored_) return drain(ZSTD_e_continue, data, size);
+  stored_->write(std::string_view(data, size), stored_out_);
+  out_.write(stored_out_.data(), stored_out_.size());
+  stored_out_.clear();
+}
+
+void ZstdSink::finish() {
+  if (!stored_) return drain(ZSTD_e_end, nullptr, 0);
+  stored_->finish(stored_out_);
+  out_.write(stored_out_.data(), stored_out_.size());
+  stored_out_.clear();
+}
 
 }  // namespace sluice

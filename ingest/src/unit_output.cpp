@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sluice/core/error.h"
+#include "sluice/core/zstd_store.h"
 
 namespace sluice::ingest {
 namespace {
@@ -60,18 +61,22 @@ void ChunkOutput::write(const Document& doc) {
 
 void ChunkOutput::seal() {
   if (documents_ == 0) return;
-  ZSTD_CCtx* cctx = thread_context();
-  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, format_.zstd_level);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-  // The worst-case buffer is reused (resizing a fresh one would clear megabytes per frame); the
-  // frame keeps a copy of what was written.
-  thread_local std::string scratch;
-  if (scratch.size() < ZSTD_compressBound(json_.size())) scratch.resize(ZSTD_compressBound(json_.size()));
-  const std::size_t size = ZSTD_compress2(cctx, scratch.data(), scratch.size(), json_.data(), json_.size());
-  if (ZSTD_isError(size)) throw Error(std::string("cannot compress documents: ") + ZSTD_getErrorName(size));
   Frame frame;
-  frame.bytes.assign(scratch.data(), size);
+  if (format_.zstd_level == 0) {
+    append_stored_zstd_frame(json_, frame.bytes);
+  } else {
+    ZSTD_CCtx* cctx = thread_context();
+    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, format_.zstd_level);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    // The worst-case buffer is reused (resizing a fresh one would clear megabytes per frame); the
+    // frame keeps a copy of what was written.
+    thread_local std::string scratch;
+    if (scratch.size() < ZSTD_compressBound(json_.size())) scratch.resize(ZSTD_compressBound(json_.size()));
+    const std::size_t size = ZSTD_compress2(cctx, scratch.data(), scratch.size(), json_.data(), json_.size());
+    if (ZSTD_isError(size)) throw Error(std::string("cannot compress documents: ") + ZSTD_getErrorName(size));
+    frame.bytes.assign(scratch.data(), size);
+  }
   frame.documents = documents_;
   frame.text_bytes = text_bytes_;
   frames_.push_back(std::move(frame));

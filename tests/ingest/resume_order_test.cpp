@@ -90,6 +90,30 @@ TEST(IngestOrder, ShardsAreByteIdenticalWhateverTheThreads) {
   EXPECT_FALSE(std::filesystem::exists(out / "one" / ".ingest-units"));
 }
 
+// --level 0 stores the documents uncompressed in zstd frames: the same documents, in the same
+// order, larger shards; the manifest's digests hold for them as for compressed ones.
+TEST(IngestOrder, LevelZeroStoresTheSameDocumentsUncompressed) {
+  Inputs inputs;
+  TempDir out;
+  auto stored_args = inputs.args(out / "stored", 2);
+  stored_args.insert(stored_args.end(), {"--level", "0"});
+  const auto stored = run_sluice(stored_args);
+  ASSERT_EQ(stored.exit_code, 0) << stored.err;
+  const auto compressed = run_sluice(inputs.args(out / "compressed", 2));
+  ASSERT_EQ(compressed.exit_code, 0) << compressed.err;
+  const auto stored_text = run_sluice({"cat", (out / "stored").string()});
+  ASSERT_EQ(stored_text.exit_code, 0) << stored_text.err;
+  EXPECT_EQ(stored_text.out, run_sluice({"cat", (out / "compressed").string()}).out);
+  std::uintmax_t stored_bytes = 0, compressed_bytes = 0;
+  for (const auto& file : list_document_files(out / "stored")) stored_bytes += std::filesystem::file_size(file);
+  for (const auto& file : list_document_files(out / "compressed")) compressed_bytes += std::filesystem::file_size(file);
+  EXPECT_GT(stored_bytes, 2 * compressed_bytes);
+  const auto check = run_sluice({"stats", (out / "stored").string()});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  // Out of range: a usage error before any work.
+  EXPECT_EQ(run_sluice({"ingest", "--out", (out / "bad").string(), "--level", "23", inputs.repos[0]}).exit_code, 1);
+}
+
 // A docs input that is a FIFO holds the run after the repositories are complete: the kill lands
 // at a known point. A repository that changed meanwhile is read again; the others are reused.
 TEST(IngestResume, KilledAfterSomeRepositoriesTheRerunReusesThemAndMatchesAnUninterruptedRun) {

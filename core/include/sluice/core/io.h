@@ -68,7 +68,10 @@ void remove_stale_temporaries(const std::filesystem::path& directory);
 void write_file_atomically(const std::filesystem::path& path, const std::string& contents);
 std::string read_small_file(const std::filesystem::path& path);
 
-// zstd-compresses into another sink; finish() ends the frame.
+class StoredZstdFrame;
+
+// zstd-compresses into another sink; finish() ends the frame. Level 0 stores the bytes in the
+// frame uncompressed (see zstd_store.h).
 class ZstdSink final : public ByteSink {
  public:
   ZstdSink(ByteSink& out, int level, std::string name_for_errors);
@@ -85,6 +88,8 @@ class ZstdSink final : public ByteSink {
   std::string name_;
   std::unique_ptr<char[]> buffer_;
   std::size_t buffer_size_;
+  std::unique_ptr<StoredZstdFrame> stored_;  // level 0
+  std::string stored_out_;
 };
 
 }  // namespace sluice
