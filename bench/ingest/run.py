@@ -11,7 +11,7 @@ the tree of HEAD with:
   clone+read  git clone (file://, checkout) + reading every checked-out file
 Each side runs ROUNDS times, alternating, and the medians and ratios are printed: wall time, and
 CPU time (user + sys of the child processes), which a loaded machine disturbs less.
-Usage: bench/ingest/run.py [--sluice build/release/cli/sluice] [--rounds 5] [--threads 2] [--no-clone]
+Usage: bench/ingest/run.py [--sluice build/release/cli/sluice] [--rounds 5] [--threads 2] [--no-clone] [--level N]
 The release binary links LibTorch, whose loading costs ~1 s of CPU per start; for the ingest
 figures themselves use a binary configured with -DSLUICE_WITH_TORCH=OFF (see BENCHMARKS.md).
 """
@@ -82,11 +82,12 @@ def timed(fn):
     return time.perf_counter() - start, child_cpu() - cpu
 
 
-def run_sluice(binary, repo, threads, out):
+def run_sluice(binary, repo, threads, out, level):
     shutil.rmtree(out, ignore_errors=True)
     # --max-bytes high: sluice reads every blob, as cat-file does (by default it skips > 1 MB unread).
-    subprocess.run([binary, "ingest", "--out", out, "-j", str(threads), "--max-bytes", "4000000000", repo], check=True,
-                   stderr=subprocess.DEVNULL)
+    level_args = [] if level is None else ["--level", str(level)]
+    subprocess.run([binary, "ingest", "--out", out, "-j", str(threads), "--max-bytes", "4000000000", *level_args, repo],
+                   check=True, stderr=subprocess.DEVNULL)
 
 
 def run_cat_file(repo):
@@ -114,6 +115,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-clone", action="store_true", help="skip the clone+read side (slow on a loaded machine)")
+    parser.add_argument("--level", type=int, help="sluice's --level (default: its own, 1; 0 stores uncompressed)")
     args = parser.parse_args()
     if not os.access(args.sluice, os.X_OK):
         sys.exit(f"{args.sluice}: not built (scripts/build release)")
@@ -122,7 +124,7 @@ def main():
                                 for _ in range(args.rounds))
     print(f"# {args.sluice}: start-up (sluice version) {startup:.3f} s")
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
-          f"sluice -j {args.threads}, {args.rounds} rounds alternating, medians")
+          f"sluice -j {args.threads} --level {'default' if args.level is None else args.level}, {args.rounds} rounds alternating, medians")
     print("| repository | files | MB | sluice s | cat-file s | clone+read s | sluice files/s | sluice MB/s | cat-file MB/s "
           "| sluice vs cat-file | sluice vs clone+read | sluice CPU s | cat-file CPU s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -131,7 +133,7 @@ def main():
         files, size = head_blobs(repo)
         times = {"sluice": [], "cat": [], "clone": []}
         for _ in range(args.rounds):
-            times["sluice"].append(timed(lambda: run_sluice(args.sluice, repo, args.threads, os.path.join(WORK, "out"))))
+            times["sluice"].append(timed(lambda: run_sluice(args.sluice, repo, args.threads, os.path.join(WORK, "out"), args.level)))
             times["cat"].append(timed(lambda: run_cat_file(repo)))
             if not args.no_clone:
                 times["clone"].append(timed(lambda: run_clone_read(repo, os.path.join(WORK, "clone"))))
