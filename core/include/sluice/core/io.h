@@ -52,10 +52,12 @@ class AtomicFile final : public ByteSink {
   Hash128 digest() const { return hash_.digest(); }  // XXH3-128 of every byte written
 
  private:
+  void start_writeback();
   std::filesystem::path target_;
   std::filesystem::path temp_;
   int fd_ = -1;
   std::uint64_t bytes_ = 0;
+  std::uint64_t written_back_ = 0;  // bytes whose writeback has been started
   StreamingHash hash_;
 };
 
