@@ -44,8 +44,9 @@ TEST(Cli, VersionNamesTheLinkedLibraries) {
   EXPECT_NE(result.out.find("commit"), std::string::npos);
 }
 
-// libgit2 and libarchive (and their Kerberos, TLS, SSH, XML and ICU dependencies) are loaded on
-// first use: a command that reads no repository and no archive does not pay for them at start.
+// libgit2 and libarchive (and their Kerberos, TLS, SSH, XML and ICU dependencies), zstd, PCRE2,
+// utf8proc and libdeflate are loaded on first use: a command that reads no repository, archive
+// or shard does not pay for them at start.
 TEST(Cli, LoadsGitAndArchiveLibrariesOnlyForCommandsThatUseThem) {
   TempDir dir;
   write_text(dir / "LICENSE", "Permission to use, copy, modify, and/or distribute this software for any purpose is granted.\n");
@@ -56,6 +57,7 @@ TEST(Cli, LoadsGitAndArchiveLibrariesOnlyForCommandsThatUseThem) {
   ASSERT_EQ(detect.exit_code, 0) << detect.err;
   EXPECT_FALSE(loaded(detect, "libgit2")) << detect.err;
   EXPECT_FALSE(loaded(detect, "libarchive")) << detect.err;
+  for (const char* library : {"libzstd", "libpcre2", "libutf8proc", "libdeflate"}) EXPECT_FALSE(loaded(detect, library)) << library;
   // ingest reads a documentation tarball through libarchive: loaded on its first call, and it works.
   std::filesystem::create_directories(dir / "docs");
   write_text(dir / "docs" / "guide.md", "# Guide\n\nHow to use it.\n");
