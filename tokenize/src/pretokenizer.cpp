@@ -33,7 +33,7 @@ enum : unsigned char {
   kLower = 32,
 };
 
-bool is_white_space(std::int32_t cp) {
+constexpr bool is_white_space(std::int32_t cp) {
   return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
          (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
@@ -58,9 +58,18 @@ unsigned char classify(std::int32_t cp) {
   return bits;
 }
 
-const std::array<unsigned char, 128> kAscii = [] {
+// ASCII's classes, known at compile time: its only letters are A-Z (Lu) and a-z (Ll), its only
+// numbers 0-9 (Nd), and it has no marks. (Asking utf8proc at start-up loaded it for every command.)
+constexpr std::array<unsigned char, 128> kAscii = [] {
   std::array<unsigned char, 128> table{};
-  for (int c = 0; c < 128; ++c) table[static_cast<std::size_t>(c)] = classify(c);
+  for (int c = 0; c < 128; ++c) {
+    unsigned char bits = is_white_space(c) ? kSpace : 0;
+    if (c == '\r' || c == '\n') bits |= kNewline;
+    if (c >= 'A' && c <= 'Z') bits |= kLetter | kUpper;
+    if (c >= 'a' && c <= 'z') bits |= kLetter | kLower;
+    if (c >= '0' && c <= '9') bits |= kNumber;
+    table[static_cast<std::size_t>(c)] = bits;
+  }
   return table;
 }();
 
