@@ -283,6 +283,41 @@ TEST(License, HeaderEndsWithItsLastLicenseParagraph) {
   EXPECT_EQ(split.expression(), "MIT");
 }
 
+// Paragraphs of a license without a license word of their own (zlib's conditions, ISC's
+// disclaimer) belong to it when they are in the same block comment or separated by marker-only
+// lines: only a blank line between comments starts a new group.
+TEST(License, HeaderKeepsLicenseParagraphsWithoutLicenseWords) {
+  const auto block = [](const std::string& text) {
+    std::string out = "/* example.h -- what this file does\n\n";
+    for (std::size_t start = 0; start < text.size();) {
+      auto end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      out += "  " + text.substr(start, end - start) + "\n";
+      start = end + 1;
+    }
+    return out + "*/\n\n#include <stdio.h>\n";
+  };
+  const auto lines = [](const std::string& text, const std::string& marker) {
+    std::string out;
+    for (std::size_t start = 0; start < text.size();) {
+      auto end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      const auto line = text.substr(start, end - start);
+      out += (line.empty() ? marker : marker + " " + line) + "\n";
+      start = end + 1;
+    }
+    return out + "\nint x;\n";
+  };
+  for (const char* id : {"Zlib", "ISC", "MIT", "BSD-3-Clause"}) {
+    const auto text = replace_all(replace_all(spdx(id), "<year>", "2024"), "<copyright holders>", "The Authors");
+    for (const auto& header : {block(text), lines(text, "//"), lines(text, "#")}) {
+      const auto result = detect_file_header(header);
+      EXPECT_EQ(result.expression(), id) << header;
+      EXPECT_GE(result.confidence(), 0.95) << header;
+    }
+  }
+}
+
 TEST(License, TreeWalkSkipsHiddenDirectoriesNodeModulesAndSymlinks) {
   TempDir dir;
   write_text(dir / "LICENSE", mit());

@@ -568,11 +568,13 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
 
 // The comment block of a source file that holds its license: the first run of comment lines
 // (//, #, --, ;, %, a /* */ or """ block...) that has a license word, with what precedes it, up
-// to the end of its last paragraph (blank-line separated) with a license word. Cutting there keeps
-// the code below and the file's own description ("// This file implements...") out of the match,
-// and makes the headers of a repository's files equal after normalisation, so that the cache
-// matches each header once. Empty when no comment holds a license word (a text file: the caller
-// matches the whole head).
+// to the end of its last group with a license word. Groups are separated by blank lines between
+// comments, not by blank lines inside a block comment nor by marker-only lines ("//", " *"): the
+// conditions and disclaimer of a zlib or ISC text have no license word of their own. Cutting
+// there keeps the code below and the file's own description ("// This file implements..." after
+// a blank line) out of the match, and makes the headers of a repository's files equal after
+// normalisation, so that the cache matches each header once. Empty when no comment holds a
+// license word (a text file: the caller matches the whole head).
 std::string_view license_comment(std::string_view text) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kBlocks = {{
       {"/*", "*/"}, {"<!--", "-->"}, {"\"\"\"", "\"\"\""}, {"'''", "'''"}, {"(*", "*)"}, {"{-", "-}"}, {"=begin", "=end"}}};
@@ -587,6 +589,7 @@ std::string_view license_comment(std::string_view text) {
     auto trimmed = line;
     while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) trimmed.remove_prefix(1);
     const bool blank = trimmed.empty() || trimmed == "\r";
+    const bool between_comments = blank && close.empty();
     bool comment = !close.empty() || blank;
     if (!close.empty()) {
       if (line.find(close) != std::string_view::npos) close = {};
@@ -601,8 +604,8 @@ std::string_view license_comment(std::string_view text) {
       // "# comment" and "#!", not "#include" / "#define"
       if (trimmed.starts_with("#") && (trimmed.size() == 1 || !std::isalpha(static_cast<unsigned char>(trimmed[1])))) comment = true;
     }
-    if (comment && blank) {
-      paragraph_has_word = false;  // a blank line starts the next paragraph of the run
+    if (between_comments) {
+      paragraph_has_word = false;  // the next comment of the run is a new group
     } else if (comment) {
       in_run = true;
       if (license::has_license_word(line)) paragraph_has_word = run_has_word = true;
