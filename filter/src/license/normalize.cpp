@@ -41,8 +41,8 @@ bool is_word_char(char32_t cp) {
 }
 
 struct Word {
-  std::string text;  // lowercased
-  char after = 0;    // the ASCII character right after the word (for bullets such as "1." "a)")
+  std::string_view text;  // lowercased, in the line's character buffer
+  char after = 0;         // the ASCII character right after the word (for bullets such as "1." "a)")
   bool first = false;
 };
 
@@ -76,16 +76,20 @@ bool is_number(std::string_view w) {
   return true;
 }
 
-// Splits one line into words, skipping `<placeholder>` spans.
-void split_line(std::string_view line, std::vector<Word>& words) {
+// Splits one line into words, skipping `<placeholder>` spans. The words' lowercased characters go
+// to `chars`, reserved to the line's length first: no word is longer lowercased than in the line,
+// so the buffer never moves and the words can view it.
+void split_line(std::string_view line, std::string& chars, std::vector<Word>& words) {
   words.clear();
-  std::size_t i = 0;
-  std::string current;
+  chars.clear();
+  chars.reserve(line.size() + 1);
+  std::size_t word_start = 0;
   auto flush = [&](char after) {
-    if (current.empty()) return;
-    words.push_back({current, after, words.empty()});
-    current.clear();
+    if (chars.size() == word_start) return;
+    words.push_back({std::string_view(chars).substr(word_start), after, words.empty()});
+    word_start = chars.size();
   };
+  std::size_t i = 0;
   while (i < line.size()) {
     const char c = line[i];
     if (c == '<') {
@@ -100,12 +104,13 @@ void split_line(std::string_view line, std::vector<Word>& words) {
     const std::size_t n = decode(line, i, cp);
     if (cp == 0xA9) {  // the copyright sign is the word "c" of "(c)"
       flush(' ');
-      words.push_back({"c", ' ', words.empty()});
+      chars.push_back('c');
+      flush(' ');
     } else if (is_word_char(cp)) {
       if (cp < 0x80) {
-        current += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        chars.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
       } else {
-        current.append(line.substr(i, n));
+        chars.append(line.substr(i, n));
       }
     } else {
       flush(cp < 0x80 ? static_cast<char>(cp) : ' ');
@@ -135,12 +140,13 @@ std::uint64_t word_hash(std::string_view word) { return XXH3_64bits(word.data(),
 NormalizedText normalize_license_text(std::string_view text, bool license_file, std::vector<std::uint64_t>* every_word) {
   NormalizedText result;
   std::vector<Word> words;
+  std::string chars;  // the current line's words, lowercased
   bool in_title = true;  // leading short lines that name the license are its title
   std::size_t start = 0;
   while (start <= text.size()) {
     auto end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    split_line(text.substr(start, end - start), words);
+    split_line(text.substr(start, end - start), chars, words);
     start = end + 1;
     if (words.empty()) continue;
     bool keep_line = true;
