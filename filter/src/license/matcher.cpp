@@ -55,11 +55,13 @@ bool is_common(std::string_view id) {
   return std::find(kCommon.begin(), kCommon.end(), id) != kCommon.end();
 }
 
-// A text's bigrams: `ids[p]` numbers the distinct bigrams 0..distinct-1, so that counting the
-// distinct bigrams of a region is a pass over a counter array instead of a sort.
+// A text's bigrams: `ids[p]` numbers the distinct bigrams 0..distinct-1 (in order of first
+// occurrence, at `first[id]`), so that counting the distinct bigrams of a region is a pass over a
+// counter array instead of a sort, and each distinct bigram is looked up once.
 struct TextBigrams {
   std::vector<std::uint32_t> ids;
-  std::size_t distinct = 0;
+  std::vector<std::size_t> first;
+  std::size_t distinct() const { return first.size(); }
 };
 
 TextBigrams number_bigrams(const std::vector<std::uint32_t>& keys) {
@@ -68,19 +70,20 @@ TextBigrams number_bigrams(const std::vector<std::uint32_t>& keys) {
   std::unordered_map<std::uint32_t, std::uint32_t> id_of;
   id_of.reserve(keys.size());
   for (std::size_t p = 0; p < keys.size(); ++p) {
-    out.ids[p] = id_of.try_emplace(keys[p], static_cast<std::uint32_t>(id_of.size())).first->second;
+    const auto [it, added] = id_of.try_emplace(keys[p], static_cast<std::uint32_t>(id_of.size()));
+    if (added) out.first.push_back(p);
+    out.ids[p] = it->second;
   }
-  out.distinct = id_of.size();
   return out;
 }
 
-// `member[p]`: whether the bigram at position p is one of template t's (computed once per
+// `member[id]`: whether the distinct bigram `id` is one of template t's (computed once per
 // candidate from the postings, instead of a search per position and round). `counts` has one
 // zero per distinct bigram, and is all zero again on return.
 Region best_region(const Bundle& bundle, const TextBigrams& text, const std::vector<std::uint8_t>& member,
                    const std::vector<bool>& claimed, std::uint16_t t, std::vector<std::uint32_t>& counts) {
   const auto& ids = text.ids;
-  const auto in_template = [&](std::size_t p) { return member[p] != 0; };
+  const auto in_template = [&](std::size_t p) { return member[ids[p]] != 0; };
   // Kadane over positions; claimed positions end a run.
   long best = 0, current = 0;
   std::size_t best_begin = 0, best_end = 0, start = 0;
@@ -136,7 +139,7 @@ Region best_region(const Bundle& bundle, const TextBigrams& text, const std::vec
   for (std::size_t p = region.begin; p < region.end; ++p) {
     if (counts[ids[p]]++ == 0) {
       ++window;
-      region.matched += member[p];
+      region.matched += member[ids[p]];
     }
   }
   for (std::size_t p = region.begin; p < region.end; ++p) counts[ids[p]] = 0;
@@ -375,14 +378,8 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   for (std::size_t p = 0; p + 1 < words.size(); ++p) keys[p] = license::bigram_key(words[p], words[p + 1]);
   // Each distinct bigram looked up once; index_of[d] is its place in the bundle or kAbsent.
   const TextBigrams numbered = number_bigrams(keys);
-  std::vector<std::uint32_t> index_of(numbered.distinct, Bundle::kAbsent);
-  std::vector<bool> looked_up(numbered.distinct, false);
-  for (std::size_t p = 0; p < keys.size(); ++p) {
-    if (!looked_up[numbered.ids[p]]) {
-      looked_up[numbered.ids[p]] = true;
-      index_of[numbered.ids[p]] = bundle.find(keys[p]);
-    }
-  }
+  std::vector<std::uint32_t> index_of(numbered.distinct());
+  for (std::size_t d = 0; d < numbered.distinct(); ++d) index_of[d] = bundle.find(keys[numbered.first[d]]);
   // Pre-filter: per template, the distinct bigrams of the text it holds.
   std::vector<std::uint32_t> votes(templates.size(), 0);
   for (const auto idx : index_of) {
@@ -416,32 +413,28 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     bool merged = false;  // an exception folded into its license
   };
   std::vector<Found> found;
-  // Which positions each candidate's bigrams cover: decided once per distinct bigram from its
-  // postings (scanned, or searched for each candidate when the list is much longer than the
-  // candidates: "of the" is in most templates), then spread to the positions.
-  std::vector<std::vector<std::uint8_t>> member(candidates.size(), std::vector<std::uint8_t>(keys.size(), 0));
+  // Which distinct bigrams are each candidate's, from their postings (scanned, or searched for
+  // each candidate when the list is much longer than the candidates: "of the" is in most
+  // templates).
+  std::vector<std::vector<std::uint8_t>> member(candidates.size(), std::vector<std::uint8_t>(numbered.distinct(), 0));
   if (!candidates.empty()) {
     std::vector<int> candidate_of(templates.size(), -1);
     for (std::size_t c = 0; c < candidates.size(); ++c) candidate_of[candidates[c]] = static_cast<int>(c);
-    std::vector<std::vector<std::uint8_t>> member_of(candidates.size(), std::vector<std::uint8_t>(numbered.distinct, 0));
-    for (std::size_t d = 0; d < numbered.distinct; ++d) {
+    for (std::size_t d = 0; d < numbered.distinct(); ++d) {
       if (index_of[d] == Bundle::kAbsent) continue;
       const auto postings = bundle.postings(index_of[d]);
       if (postings.size() > 8 * candidates.size()) {
         for (std::size_t c = 0; c < candidates.size(); ++c) {
-          member_of[c][d] = std::binary_search(postings.begin(), postings.end(), candidates[c]) ? 1 : 0;
+          member[c][d] = std::binary_search(postings.begin(), postings.end(), candidates[c]) ? 1 : 0;
         }
       } else {
         for (auto t : postings) {
-          if (const int c = candidate_of[t]; c >= 0) member_of[static_cast<std::size_t>(c)][d] = 1;
+          if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c)][d] = 1;
         }
       }
     }
-    for (std::size_t c = 0; c < candidates.size(); ++c) {
-      for (std::size_t p = 0; p < keys.size(); ++p) member[c][p] = member_of[c][numbered.ids[p]];
-    }
   }
-  std::vector<std::uint32_t> counts(numbered.distinct, 0);
+  std::vector<std::uint32_t> counts(numbered.distinct(), 0);
   // A candidate's best region stays the best while the claimed positions stay outside it, so it
   // is computed again only when a round claims part of it.
   std::vector<Region> regions(candidates.size());
