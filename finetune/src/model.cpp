@@ -89,9 +89,10 @@ class Gpt2 final : public CausalLM {
     if (past + t > config().n_positions) {
       throw std::runtime_error("sequence of " + std::to_string(past + t) + " tokens exceeds n_positions " + std::to_string(config().n_positions));
     }
-    const auto positions = torch::arange(past, past + t, torch::kLong);
+    const auto on = torch::TensorOptions().device(tokens.device());
+    const auto positions = torch::arange(past, past + t, on.dtype(torch::kLong));
     // Causal mask [1 or B, 1, T, past + T]: query i (absolute past + i) sees keys 0..past + i.
-    auto mask = torch::ones({t, past + t}, torch::kBool).tril(past).view({1, 1, t, past + t});
+    auto mask = torch::ones({t, past + t}, on.dtype(torch::kBool)).tril(past).view({1, 1, t, past + t});
     if (doc_ids.defined()) mask = mask & (doc_ids.unsqueeze(2) == doc_ids.unsqueeze(1)).unsqueeze(1);
     auto x = wte(tokens) + wpe(positions);
     for (std::size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->forward(x, mask, cache, i);
@@ -164,11 +165,14 @@ class FusedHeadLoss : public torch::autograd::Function<FusedHeadLoss> {
     const bool want_grad = want_hidden || want_head;
     const auto n = hidden.size(0), v = head.size(0);
     // About 96 MiB of fp32 logits per chunk (~500 rows of GPT-2's vocabulary): few enough chunks
-    // that the head matmuls stay large, a fraction of the full [N, V] tensor.
-    const std::int64_t chunk = std::max<std::int64_t>(64, (std::int64_t{24} << 20) / std::max<std::int64_t>(v, 1));
+    // that the head matmuls stay large, a fraction of the full [N, V] tensor. A GPU gets 1 GiB
+    // chunks (~5300 rows): its matmuls need far more rows to fill the chip, and each chunk's
+    // [V, C] gradient product would otherwise be launched and summed dozens of times.
+    const std::int64_t budget = hidden.is_cuda() ? std::int64_t{256} << 20 : std::int64_t{24} << 20;
+    const std::int64_t chunk = std::max<std::int64_t>(64, budget / std::max<std::int64_t>(v, 1));
     const auto h = hidden.to(dtype);
     const auto w = head.to(dtype);
-    auto total = torch::zeros({}, torch::kDouble);
+    auto total = torch::zeros({}, hidden.options().dtype(torch::kDouble));
     torch::Tensor grad_hidden, grad_head;
     if (want_hidden) grad_hidden = torch::empty({n, hidden.size(1)}, hidden.options().dtype(torch::kFloat));
     if (want_head) grad_head = torch::zeros_like(head, head.options().dtype(torch::kFloat));
@@ -183,7 +187,7 @@ class FusedHeadLoss : public torch::autograd::Function<FusedHeadLoss> {
       if (!want_grad) continue;
       // d loss / d logits = (softmax - onehot) / N, formed in place over the logits buffer.
       logits.sub_(lse).exp_();
-      logits.scatter_add_(1, tgt, torch::full({end - begin, 1}, -1.0f));
+      logits.scatter_add_(1, tgt, torch::full({end - begin, 1}, -1.0f, logits.options()));
       logits.mul_(inv_n);
       const auto g = logits.to(dtype);
       if (want_hidden) {
