@@ -177,19 +177,32 @@ class FusedHeadLoss : public torch::autograd::Function<FusedHeadLoss> {
     if (want_hidden) grad_hidden = torch::empty({n, hidden.size(1)}, hidden.options().dtype(torch::kFloat));
     if (want_head) grad_head = torch::zeros_like(head, head.options().dtype(torch::kFloat));
     const double inv_n = 1.0 / static_cast<double>(n);
+    // On a GPU the head's cost beyond its matmuls is the elementwise passes over each chunk's
+    // logits: there one fused log-softmax replaces the float copy, logsumexp (several passes of
+    // its own) and the subtraction, and 1/N scales the small gradient products after the loop
+    // instead of the logits. The CPU keeps its formulation, so its results stay bit for bit.
+    const bool fused = hidden.is_cuda();
     for (std::int64_t begin = 0; begin < n; begin += chunk) {
       const auto end = std::min(n, begin + chunk);
       const auto rows = h.slice(0, begin, end);
       const auto tgt = targets.slice(0, begin, end).unsqueeze(1);
-      auto logits = torch::mm(rows, w.t()).to(torch::kFloat);
-      const auto lse = torch::logsumexp(logits, 1, true);
-      total += (lse - logits.gather(1, tgt)).sum().to(torch::kDouble);
-      if (!want_grad) continue;
-      // d loss / d logits = (softmax - onehot) / N, formed in place over the logits buffer.
-      logits.sub_(lse).exp_();
-      logits.scatter_add_(1, tgt, torch::full({end - begin, 1}, -1.0f, logits.options()));
-      logits.mul_(inv_n);
-      const auto g = logits.to(dtype);
+      torch::Tensor probs;  // the softmax, then d loss / d logits, in place over the logits buffer
+      if (fused) {
+        probs = torch::log_softmax(torch::mm(rows, w.t()), 1, torch::kFloat);
+        total -= probs.gather(1, tgt).sum().to(torch::kDouble);
+        if (!want_grad) continue;
+        probs.exp_();
+      } else {
+        auto logits = torch::mm(rows, w.t()).to(torch::kFloat);
+        const auto lse = torch::logsumexp(logits, 1, true);
+        total += (lse - logits.gather(1, tgt)).sum().to(torch::kDouble);
+        if (!want_grad) continue;
+        probs = logits.sub_(lse).exp_();
+      }
+      // d loss / d logits = (softmax - onehot) / N
+      probs.scatter_add_(1, tgt, torch::full({end - begin, 1}, -1.0f, probs.options()));
+      if (!fused) probs.mul_(inv_n);
+      const auto g = probs.to(dtype);
       if (want_hidden) {
         auto out = grad_hidden.slice(0, begin, end);
         if (dtype == torch::kFloat) torch::mm_out(out, g, w);
@@ -200,6 +213,8 @@ class FusedHeadLoss : public torch::autograd::Function<FusedHeadLoss> {
       if (dtype == torch::kFloat) grad_head.addmm_(g.t(), rows);
       else grad_head.add_(torch::mm(g.t(), rows));
     }
+    if (fused && want_hidden) grad_hidden.mul_(inv_n);
+    if (fused && want_head) grad_head.mul_(inv_n);
     if (want_grad) {
       ctx->save_for_backward({want_hidden ? grad_hidden.to(hidden.scalar_type()) : torch::Tensor(),
                               want_head ? grad_head.to(head.scalar_type()) : torch::Tensor()});
