@@ -20,22 +20,7 @@ trap 'rm -rf "$work"' EXIT
 threads=$(nproc)
 
 mkdir -p "$work/data"
-"$PY" - "$work/data/train.bin" <<'PYEOF'
-import glob, struct, sys, zlib
-ids = []
-for path in sorted(glob.glob("/usr/share/common-licenses/*") + glob.glob("/usr/share/perl5/**/*.pm", recursive=True)):
-    try:
-        words = open(path, errors="ignore").read().split()
-    except (IsADirectoryError, PermissionError):
-        continue
-    ids += [zlib.crc32(w.encode()) % 50257 for w in words]
-    if len(ids) > 400_000:
-        break
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<256i", 20240520, 1, len(ids), *([0] * 253)))
-    f.write(struct.pack(f"<{len(ids)}H", *ids))
-print(f"benchmark input: {len(ids)} tokens", file=sys.stderr)
-PYEOF
+"$PY" bench/finetune/make_tokens.py "$work/data/train.bin"
 
 # Measured fp32 matmul peak of this machine (same OpenBLAS), for model FLOPs utilisation.
 peak=$(OMP_WAIT_POLICY=PASSIVE "$PY" -c "

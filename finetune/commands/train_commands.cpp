@@ -12,6 +12,7 @@
 
 #include "sluice/finetune/distributed.h"
 #include "sluice/finetune/checkpoint.h"
+#include "sluice/finetune/device.h"
 #include "sluice/finetune/text.h"
 #include "sluice/finetune/train.h"
 
@@ -19,6 +20,14 @@ namespace sluice::cli {
 namespace {
 
 using namespace sluice::finetune;
+
+void add_device_option(CLI::App& app, std::string& device) {
+  app.add_option("--device", device,
+                 "auto (a CUDA GPU when LibTorch sees one, else the CPU), cpu, or cuda (an error without a GPU); "
+                 "data-parallel runs use the CPU")
+      ->default_val(device)
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+}
 
 void add_loop_options(CLI::App& app, TrainOptions& o, bool& json) {
   app.add_option("--data", o.data, "Directory of token shards (*.tok; llm.c *.bin also read); files named *val* are validation")->required();
@@ -39,7 +48,8 @@ void add_loop_options(CLI::App& app, TrainOptions& o, bool& json) {
   app.add_option("--eval-batches", o.eval_batches, "Validation batches per evaluation (0: all)")->default_val(o.eval_batches);
   app.add_option("--save-every", o.save_every, "Checkpoint every N steps (always at the end and on SIGINT/SIGTERM)");
   app.add_option("--patience", o.patience, "Stop after N evaluations without a better validation loss (0: never)");
-  app.add_option("--precision", o.precision, "fp32, or bf16 (CPU autocast)")->default_val(o.precision)->check(CLI::IsMember({"fp32", "bf16"}));
+  app.add_option("--precision", o.precision, "fp32, or bf16 (autocast on the CPU or the GPU)")->default_val(o.precision)->check(CLI::IsMember({"fp32", "bf16"}));
+  add_device_option(app, o.device);
   app.add_flag("--doc-mask", o.doc_mask, "Block-diagonal attention: packed documents do not attend to each other");
   app.add_option("--tokenizer", o.tokenizer, "tokenizer.json, for bits per byte (default: DATA/, INIT/ tokenizer.json)");
   app.add_flag("--resume", o.resume, "Continue the run saved in --out exactly where it stopped (fresh start when none)");
@@ -64,18 +74,21 @@ int print_summary(const std::string& command, const TrainOptions& o, const Train
     out.begin_object().field("command", command).field("out", o.out.string()).field("start_step", s.start_step)
         .field("steps_done", s.steps_done).field("loss", s.last_loss).field("parameters", s.parameters)
         .field("trainable_parameters", s.trainable_parameters)
-        .field("threads", s.threads).field("tokens_per_s", s.tokens_per_s).field("seconds", s.seconds)
+        .field("threads", s.threads).field("device", s.device).field("tokens_per_s", s.tokens_per_s).field("seconds", s.seconds)
         .field("peak_rss_bytes", s.peak_rss_bytes).field("resumed", s.resumed).field("interrupted", s.interrupted)
         .field("early_stopped", s.early_stopped);
+    if (s.device != "cpu") out.field("peak_device_bytes", s.peak_device_bytes);
     if (s.world_size > 1) out.field("world_size", s.world_size).field("allreduce_seconds", s.allreduce_seconds);
     if (s.has_val) out.field("val_loss", s.last_val_loss).field("best_val_loss", s.best_val_loss);
     out.end_object();
     std::cout << out.str() << "\n";
   } else {
     const std::string workers = s.world_size > 1 ? std::to_string(s.world_size) + " processes x " : "";
-    std::fprintf(stderr, "%s: steps %lld..%lld, loss %.4f%s, %.0f tok/s on %s%u threads, checkpoint in %s%s\n", command.c_str(),
+    const std::string where = s.device != "cpu" ? s.device + " (peak " + std::to_string(s.peak_device_bytes >> 20) + " MiB)"
+                                                : workers + std::to_string(s.threads) + " threads";
+    std::fprintf(stderr, "%s: steps %lld..%lld, loss %.4f%s, %.0f tok/s on %s, checkpoint in %s%s\n", command.c_str(),
                  static_cast<long long>(s.start_step), static_cast<long long>(s.steps_done), s.last_loss,
-                 s.has_val ? (", val " + std::to_string(s.last_val_loss)).c_str() : "", s.tokens_per_s, workers.c_str(), s.threads,
+                 s.has_val ? (", val " + std::to_string(s.last_val_loss)).c_str() : "", s.tokens_per_s, where.c_str(),
                  o.out.c_str(), s.interrupted ? " (interrupted: rerun with --resume)" : s.early_stopped ? " (early stop)" : "");
   }
   return s.interrupted ? 130 : 0;
@@ -97,7 +110,11 @@ RunFunction train_command(CLI::App& app, const std::string& name, bool pretrain)
     ensure_passive_wait_policy();
     // The launcher: N workers run this same command; it only watches them.
     // A worker that outlives a failed one by this long is killed (longer than a checkpoint save).
-    if (*nproc > 1) return run_local_workers(*nproc, o->out, std::clamp(o->dist_timeout, 2.0, 10.0));
+    // cuda with workers is refused before any starts (the Gloo path is CPU-only).
+    if (*nproc > 1) {
+      choose_device(o->device, /*cuda_available=*/false, *nproc);
+      return run_local_workers(*nproc, o->out, std::clamp(o->dist_timeout, 2.0, 10.0));
+    }
     return print_summary(name, *o, train(*o), *json);
   };
 }
@@ -123,6 +140,7 @@ const bool registered_eval = register_command({
       app.add_option("--batch-size", o->batch_size, "Windows per batch")->default_val(o->batch_size);
       app.add_option("--max-batches", o->max_batches, "Evaluate at most this many batches (0: all)")->default_val(0);
       app.add_option("--precision", o->precision, "fp32 or bf16")->default_val(o->precision)->check(CLI::IsMember({"fp32", "bf16"}));
+      add_device_option(app, o->device);
       app.add_option("-j,--threads", o->threads, "Intra-op threads (0: one per CPU)")->default_val(0);
       add_json_flag(app, *json);
       return [o, json] {
@@ -192,6 +210,7 @@ const bool registered_generate = register_command({
       app.add_option("--seed", o->seed, "Sampling seed")->default_val(o->seed);
       app.add_flag("!--no-cache", o->use_cache, "Recompute the whole context every token (no KV cache)");
       app.add_flag("!--ignore-eos", o->stop_at_eos, "Do not stop at the end-of-text token");
+      add_device_option(app, o->device);
       app.add_option("-j,--threads", o->threads, "Intra-op threads (0: one per CPU)")->default_val(0);
       add_json_flag(app, *json);
       return [o, prompt, tokenizer, prompt_ids, json] {

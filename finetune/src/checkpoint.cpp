@@ -40,7 +40,8 @@ struct Blobs {
   std::vector<torch::Tensor> keep;
   std::vector<TensorBlob> list;
   void add(const std::string& name, torch::Tensor value, DType dtype) {
-    value = value.detach().to(scalar_type(dtype)).contiguous();
+    // Files are written from host memory: a model trained on a GPU is copied back first.
+    value = value.detach().to(scalar_type(dtype)).to(torch::kCPU).contiguous();
     keep.push_back(value);
     list.push_back({name, dtype, value.sizes().vec(), value.data_ptr(), static_cast<std::size_t>(value.numel() * value.element_size())});
   }

@@ -4,8 +4,13 @@
 #include "distributed.h"
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+// Gloo's headers come with Debian's libtorch (libgloo-dev); a LibTorch without them (USE_C10D_GLOO
+// undefined) still trains in one process, and data-parallel runs stop with an Error.
+#ifdef USE_C10D_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
 #include <torch/csrc/autograd/function_hook.h>
 
 #include <cstdlib>
@@ -20,6 +25,7 @@ struct Collective::Pending {
 
 namespace {
 
+#ifdef USE_C10D_GLOO
 std::shared_ptr<::gloo::transport::Device> gloo_device(const LaunchInfo& launch) {
   if (const char* name = std::getenv("GLOO_SOCKET_IFNAME"); name != nullptr && *name != '\0') {
     return c10d::ProcessGroupGloo::createDeviceForInterface(name);
@@ -30,6 +36,7 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const LaunchInfo& launch)
   }
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
+#endif
 
 // Consecutive tensors of one dtype, at most `limit` bytes each group (a lone larger tensor is its own group).
 std::vector<std::vector<torch::Tensor>> pack(const std::vector<torch::Tensor>& tensors, std::size_t limit) {
@@ -66,6 +73,9 @@ void unflatten_into(const torch::Tensor& flat, const std::vector<torch::Tensor>&
 
 Collective::Collective(const LaunchInfo& launch, std::chrono::milliseconds timeout) : launch_(launch), timeout_(timeout) {
   if (!active()) return;
+#ifndef USE_C10D_GLOO
+  throw Error("data-parallel training needs a LibTorch built with Gloo (USE_C10D_GLOO); this one has none: train with one process");
+#else
   try {
     c10d::TCPStoreOptions options;
     options.port = launch.master_port;
@@ -83,6 +93,7 @@ Collective::Collective(const LaunchInfo& launch, std::chrono::milliseconds timeo
                 launch.master_addr + ":" + std::to_string(launch.master_port) + " within " + std::to_string(timeout.count() / 1000) +
                 " s (is every rank started, MASTER_ADDR reachable and MASTER_PORT free on rank 0?): " + error.what());
   }
+#endif
 }
 
 Collective::~Collective() = default;

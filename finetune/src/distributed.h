@@ -3,6 +3,7 @@
 // through LibTorch's TCPStore and ProcessGroupGloo, and bucketed gradient averaging. With one
 // process every operation is a no-op, so the training loop reads the same either way.
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <chrono>
 #include <memory>
@@ -13,6 +14,7 @@
 namespace c10d {
 class Store;
 class ProcessGroup;
+class Backend;
 }  // namespace c10d
 
 namespace sluice::finetune {
@@ -47,7 +49,12 @@ class Collective {
   LaunchInfo launch_;
   std::chrono::milliseconds timeout_;
   c10::intrusive_ptr<c10d::Store> store_;
+  // LibTorch 2 made ProcessGroupGloo a c10d::Backend (a ProcessGroup dispatches to backends).
+#if TORCH_VERSION_MAJOR >= 2
+  c10::intrusive_ptr<c10d::Backend> group_;
+#else
   c10::intrusive_ptr<c10d::ProcessGroup> group_;
+#endif
 };
 
 // Averages gradients over the ranks, overlapped with backward. Parameters are grouped, last first

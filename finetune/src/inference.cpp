@@ -14,7 +14,9 @@ namespace sluice::finetune {
 EvalResult evaluate(const EvalOptions& o) {
   configure_threads(o.threads);
   const auto dtype = precision_dtype(o.precision);
+  const auto device = select_device(o.device, 1);
   auto model = load_model(o.checkpoint);
+  if (device.is_cuda()) model->to(device);
   model->eval();
   const std::int64_t seq_len = o.seq_len > 0 ? o.seq_len : model->config().n_positions;
   if (seq_len > model->config().n_positions) throw Error("--seq-len exceeds the model's n_positions");
@@ -30,7 +32,7 @@ EvalResult evaluate(const EvalOptions& o) {
   if (!tokenizer.empty()) bytes = load_token_bytes(tokenizer);
   ValStats stats;
   {
-    AutocastScope autocast(dtype == torch::kBFloat16);
+    AutocastScope autocast(dtype == torch::kBFloat16, device.type());
     stats = validation_loss(*model, loader, o.batch_size, o.max_batches, dtype, bytes ? &*bytes : nullptr);
   }
   EvalResult result;
@@ -53,7 +55,9 @@ std::vector<float> compute_logits(const std::filesystem::path& checkpoint, const
 
 std::vector<std::uint32_t> generate(const GenerateOptions& o) {
   configure_threads(o.threads);
+  const auto device = select_device(o.device, 1);
   auto model = load_model(o.checkpoint);
+  if (device.is_cuda()) model->to(device);
   model->eval();
   torch::NoGradGuard no_grad;
   const auto& config = model->config();
@@ -65,16 +69,18 @@ std::vector<std::uint32_t> generate(const GenerateOptions& o) {
   std::vector<std::int64_t> context(o.prompt.begin(), o.prompt.end());
   std::vector<std::uint32_t> out;
   KVCache cache;
-  torch::Tensor next_input = torch::tensor(context, torch::kLong).unsqueeze(0);
+  torch::Tensor next_input = torch::tensor(context, torch::kLong).unsqueeze(0).to(device);
   for (std::int64_t i = 0; i < o.max_new_tokens; ++i) {
     if (static_cast<std::int64_t>(context.size()) >= config.n_positions) break;  // context window full
     torch::Tensor hidden;
     if (o.use_cache) {
       hidden = model->hidden(next_input, {}, &cache);
     } else {
-      hidden = model->hidden(torch::tensor(context, torch::kLong).unsqueeze(0), {}, nullptr);
+      hidden = model->hidden(torch::tensor(context, torch::kLong).unsqueeze(0).to(device), {}, nullptr);
     }
-    auto logits = model->logits(hidden.select(1, hidden.size(1) - 1)).squeeze(0).to(torch::kFloat);
+    // Sampling runs on the host with the seeded CPU generator: the same tokens on any device
+    // (up to the logits' rounding).
+    auto logits = model->logits(hidden.select(1, hidden.size(1) - 1)).squeeze(0).to(torch::kFloat).to(torch::kCPU);
     std::int64_t token = 0;
     if (o.temperature <= 0) {
       token = logits.argmax().item<std::int64_t>();
@@ -97,7 +103,7 @@ std::vector<std::uint32_t> generate(const GenerateOptions& o) {
     if (o.stop_at_eos && token == config.eos_token_id) break;
     out.push_back(static_cast<std::uint32_t>(token));
     context.push_back(token);
-    next_input = torch::tensor({token}, torch::kLong).unsqueeze(0);
+    next_input = torch::tensor({token}, torch::kLong).unsqueeze(0).to(device);
   }
   return out;
 }

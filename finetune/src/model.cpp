@@ -89,9 +89,10 @@ class Gpt2 final : public CausalLM {
     if (past + t > config().n_positions) {
       throw std::runtime_error("sequence of " + std::to_string(past + t) + " tokens exceeds n_positions " + std::to_string(config().n_positions));
     }
-    const auto positions = torch::arange(past, past + t, torch::kLong);
+    const auto on = torch::TensorOptions().device(tokens.device());
+    const auto positions = torch::arange(past, past + t, on.dtype(torch::kLong));
     // Causal mask [1 or B, 1, T, past + T]: query i (absolute past + i) sees keys 0..past + i.
-    auto mask = torch::ones({t, past + t}, torch::kBool).tril(past).view({1, 1, t, past + t});
+    auto mask = torch::ones({t, past + t}, on.dtype(torch::kBool)).tril(past).view({1, 1, t, past + t});
     if (doc_ids.defined()) mask = mask & (doc_ids.unsqueeze(2) == doc_ids.unsqueeze(1)).unsqueeze(1);
     auto x = wte(tokens) + wpe(positions);
     for (std::size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->forward(x, mask, cache, i);
@@ -164,28 +165,44 @@ class FusedHeadLoss : public torch::autograd::Function<FusedHeadLoss> {
     const bool want_grad = want_hidden || want_head;
     const auto n = hidden.size(0), v = head.size(0);
     // About 96 MiB of fp32 logits per chunk (~500 rows of GPT-2's vocabulary): few enough chunks
-    // that the head matmuls stay large, a fraction of the full [N, V] tensor.
-    const std::int64_t chunk = std::max<std::int64_t>(64, (std::int64_t{24} << 20) / std::max<std::int64_t>(v, 1));
+    // that the head matmuls stay large, a fraction of the full [N, V] tensor. A GPU gets 1 GiB
+    // chunks (~5300 rows): its matmuls need far more rows to fill the chip, and each chunk's
+    // [V, C] gradient product would otherwise be launched and summed dozens of times.
+    const std::int64_t budget = hidden.is_cuda() ? std::int64_t{256} << 20 : std::int64_t{24} << 20;
+    const std::int64_t chunk = std::max<std::int64_t>(64, budget / std::max<std::int64_t>(v, 1));
     const auto h = hidden.to(dtype);
     const auto w = head.to(dtype);
-    auto total = torch::zeros({}, torch::kDouble);
+    auto total = torch::zeros({}, hidden.options().dtype(torch::kDouble));
     torch::Tensor grad_hidden, grad_head;
     if (want_hidden) grad_hidden = torch::empty({n, hidden.size(1)}, hidden.options().dtype(torch::kFloat));
     if (want_head) grad_head = torch::zeros_like(head, head.options().dtype(torch::kFloat));
     const double inv_n = 1.0 / static_cast<double>(n);
+    // On a GPU the head's cost beyond its matmuls is the elementwise passes over each chunk's
+    // logits: there one fused log-softmax replaces the float copy, logsumexp (several passes of
+    // its own) and the subtraction, and 1/N scales the small gradient products after the loop
+    // instead of the logits. The CPU keeps its formulation, so its results stay bit for bit.
+    const bool fused = hidden.is_cuda();
     for (std::int64_t begin = 0; begin < n; begin += chunk) {
       const auto end = std::min(n, begin + chunk);
       const auto rows = h.slice(0, begin, end);
       const auto tgt = targets.slice(0, begin, end).unsqueeze(1);
-      auto logits = torch::mm(rows, w.t()).to(torch::kFloat);
-      const auto lse = torch::logsumexp(logits, 1, true);
-      total += (lse - logits.gather(1, tgt)).sum().to(torch::kDouble);
-      if (!want_grad) continue;
-      // d loss / d logits = (softmax - onehot) / N, formed in place over the logits buffer.
-      logits.sub_(lse).exp_();
-      logits.scatter_add_(1, tgt, torch::full({end - begin, 1}, -1.0f));
-      logits.mul_(inv_n);
-      const auto g = logits.to(dtype);
+      torch::Tensor probs;  // the softmax, then d loss / d logits, in place over the logits buffer
+      if (fused) {
+        probs = torch::log_softmax(torch::mm(rows, w.t()), 1, torch::kFloat);
+        total -= probs.gather(1, tgt).sum().to(torch::kDouble);
+        if (!want_grad) continue;
+        probs.exp_();
+      } else {
+        auto logits = torch::mm(rows, w.t()).to(torch::kFloat);
+        const auto lse = torch::logsumexp(logits, 1, true);
+        total += (lse - logits.gather(1, tgt)).sum().to(torch::kDouble);
+        if (!want_grad) continue;
+        probs = logits.sub_(lse).exp_();
+      }
+      // d loss / d logits = (softmax - onehot) / N
+      probs.scatter_add_(1, tgt, torch::full({end - begin, 1}, -1.0f, probs.options()));
+      if (!fused) probs.mul_(inv_n);
+      const auto g = probs.to(dtype);
       if (want_hidden) {
         auto out = grad_hidden.slice(0, begin, end);
         if (dtype == torch::kFloat) torch::mm_out(out, g, w);
@@ -196,6 +213,8 @@ class FusedHeadLoss : public torch::autograd::Function<FusedHeadLoss> {
       if (dtype == torch::kFloat) grad_head.addmm_(g.t(), rows);
       else grad_head.add_(torch::mm(g.t(), rows));
     }
+    if (fused && want_hidden) grad_hidden.mul_(inv_n);
+    if (fused && want_head) grad_head.mul_(inv_n);
     if (want_grad) {
       ctx->save_for_backward({want_hidden ? grad_hidden.to(hidden.scalar_type()) : torch::Tensor(),
                               want_head ? grad_head.to(head.scalar_type()) : torch::Tensor()});

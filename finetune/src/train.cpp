@@ -1,10 +1,10 @@
 // The training loop: data -> model -> fused loss -> AdamW, with evaluation, checkpoints and exact
 // resume. Read top to bottom: options, optimizer, state file, evaluation, then train().
-#include <ATen/autocast_mode.h>
 #include <simdjson.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -21,6 +21,7 @@
 #include "sluice/core/json.h"
 #include "sluice/core/progress.h"
 #include "sluice/finetune/data.h"
+#include "sluice/finetune/device.h"
 #include "sluice/finetune/train.h"
 #include "token_bytes.h"
 #include "train_common.h"
@@ -31,10 +32,12 @@ namespace {
 namespace fs = std::filesystem;
 
 // AdamW (Loshchilov & Hutter) exactly as torch.optim.AdamW computes it; weight decay only on
-// matrices (embeddings and Linear weights), not on biases or LayerNorm gains.
+// matrices (embeddings and Linear weights), not on biases or LayerNorm gains. On a GPU the update
+// runs as multi-tensor (_foreach) kernels, as torch.optim.AdamW's default there does: one launch
+// per operation instead of one per operation and parameter.
 class AdamW {
  public:
-  AdamW(CausalLM& model, const TrainOptions& o) : options_(o) {
+  AdamW(CausalLM& model, const TrainOptions& o, bool multi_tensor) : options_(o), multi_tensor_(multi_tensor) {
     for (auto& item : model.named_parameters(true)) {
       if (!item.value().requires_grad()) continue;  // frozen (LoRA's base weights)
       names_.push_back(item.key());
@@ -50,6 +53,7 @@ class AdamW {
     ++t_;
     const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(t_));
     const double bias2 = 1.0 - std::pow(options_.beta2, static_cast<double>(t_));
+    if (multi_tensor_) return step_multi_tensor(lr, bias1, bias2);
     for (std::size_t i = 0; i < params_.size(); ++i) {
       auto& p = params_[i];
       const auto g = p.grad();
@@ -65,7 +69,8 @@ class AdamW {
   // Global L2 norm of the gradients, then scaled down to `clip` when above it (0: no clipping).
   double clip_gradients(double clip) {
     torch::NoGradGuard no_grad;
-    auto total = torch::zeros({}, torch::kDouble);
+    if (params_.empty()) return 0;
+    auto total = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(params_.front().device()));
     for (auto& p : params_) if (p.grad().defined()) total += p.grad().to(torch::kDouble).pow(2).sum();
     const double norm = std::sqrt(total.item<double>());
     if (clip > 0 && norm > clip) {
@@ -105,7 +110,31 @@ class AdamW {
   }
 
  private:
+  void step_multi_tensor(double lr, double bias1, double bias2) {
+    std::vector<torch::Tensor> params, grads, m, v, decayed;
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const auto g = params_[i].grad();
+      if (!g.defined()) continue;
+      params.push_back(params_[i]);
+      grads.push_back(g);
+      m.push_back(m_[i]);
+      v.push_back(v_[i]);
+      if (decay_[i]) decayed.push_back(params_[i]);
+    }
+    if (params.empty()) return;
+    if (!decayed.empty()) at::_foreach_mul_(decayed, 1.0 - lr * options_.weight_decay);
+    at::_foreach_mul_(m, options_.beta1);
+    at::_foreach_add_(m, grads, 1.0 - options_.beta1);
+    at::_foreach_mul_(v, options_.beta2);
+    at::_foreach_addcmul_(v, grads, grads, 1.0 - options_.beta2);
+    auto denom = at::_foreach_sqrt(v);
+    at::_foreach_div_(denom, std::sqrt(bias2));
+    at::_foreach_add_(denom, options_.eps);
+    at::_foreach_addcdiv_(params, m, denom, -lr / bias1);
+  }
+
   const TrainOptions& options_;
+  bool multi_tensor_;
   std::vector<std::string> names_;
   std::vector<torch::Tensor> params_, m_, v_;
   std::vector<bool> decay_;
@@ -218,19 +247,18 @@ std::uint64_t peak_rss_bytes() {
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
 }
 
-torch::Tensor batch_tensor(const std::vector<std::int64_t>& values, std::int64_t rows, std::int64_t cols) {
-  return torch::from_blob(const_cast<std::int64_t*>(values.data()), {rows, cols}, torch::kLong).clone();
-}
-
 torch::Tensor batch_loss(CausalLM& model, const Batch& batch, torch::ScalarType dtype, bool doc_mask) {
-  const auto x = batch_tensor(batch.inputs, batch.batch, batch.seq_len);
-  const auto y = batch_tensor(batch.targets, batch.batch, batch.seq_len);
-  torch::Tensor docs;
-  if (doc_mask) docs = torch::from_blob(const_cast<std::int32_t*>(batch.doc_ids.data()), {batch.batch, batch.seq_len}, torch::kInt).clone();
+  // Checked on the host: on a GPU, reading the maximum back would wait for the upload.
   const auto vocab = model.config().vocab_size;
-  if (x.max().item<std::int64_t>() >= vocab || y.max().item<std::int64_t>() >= vocab) {
+  const auto largest = [](const std::vector<std::int64_t>& ids) { return ids.empty() ? 0 : *std::max_element(ids.begin(), ids.end()); };
+  if (largest(batch.inputs) >= vocab || largest(batch.targets) >= vocab) {
     throw Error("token id beyond the model's vocab_size " + std::to_string(vocab) + ": shards and model use different tokenizers");
   }
+  const auto device = model.head_weight().device();
+  const auto x = upload(batch.inputs.data(), batch.batch, batch.seq_len, torch::kLong, device);
+  const auto y = upload(batch.targets.data(), batch.batch, batch.seq_len, torch::kLong, device);
+  torch::Tensor docs;
+  if (doc_mask) docs = upload(batch.doc_ids.data(), batch.batch, batch.seq_len, torch::kInt, device);
   const auto hidden = model.hidden(x, docs, nullptr);
   return fused_head_cross_entropy(hidden.reshape({-1, hidden.size(-1)}), model.head_weight(), y.reshape({-1}), dtype);
 }
@@ -267,17 +295,6 @@ ValStats validation_loss(CausalLM& model, const WindowLoader& loader, std::int64
   return stats;
 }
 
-AutocastScope::AutocastScope(bool enabled) : enabled_(enabled) {
-  if (!enabled_) return;
-  at::autocast::set_cpu_enabled(true);
-  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-}
-AutocastScope::~AutocastScope() {
-  if (!enabled_) return;
-  at::autocast::set_cpu_enabled(false);
-  at::autocast::clear_cache();
-}
-
 torch::ScalarType precision_dtype(const std::string& precision) {
   if (precision == "fp32") return torch::kFloat;
   if (precision == "bf16") return torch::kBFloat16;
@@ -293,6 +310,8 @@ TrainSummary train(const TrainOptions& o) {
   if (!(o.dist_timeout > 0)) throw Error("--dist-timeout must be positive");
   // Data-parallel when a launcher (or --nproc) set WORLD_SIZE > 1: rank 0 alone writes files.
   const LaunchInfo launch = launch_from_environment();
+  const torch::Device device = select_device(o.device, launch.world_size);
+  summary.device = device_name(device.is_cuda() ? DeviceKind::kCuda : DeviceKind::kCpu);
   summary.threads = configure_threads(o.threads);
   if (launch.distributed() && o.threads == 0) summary.threads = configure_threads(worker_threads(launch, summary.threads));
   Collective dist(launch, std::chrono::milliseconds(static_cast<std::int64_t>(o.dist_timeout * 1000)));
@@ -326,6 +345,7 @@ TrainSummary train(const TrainOptions& o) {
   }
   summary.parameters = config.parameter_count();
   summary.trainable_parameters = apply_lora_options(*model, o);
+  if (device.is_cuda()) model->to(device);  // data-parallel runs stay on the CPU (select_device)
   // LoRA adapters are created above, so they are broadcast with the rest.
   // Every rank starts from rank 0's weights (and buffers), whatever each loaded or initialised.
   std::vector<torch::Tensor> model_tensors;
@@ -351,7 +371,7 @@ TrainSummary train(const TrainOptions& o) {
     if (root && tokenizer != o.out / "tokenizer.json") fs::copy_file(tokenizer, o.out / "tokenizer.json", fs::copy_options::overwrite_existing);
   }
 
-  AdamW optimizer(*model, o);
+  AdamW optimizer(*model, o, device.is_cuda());
   LoopState state;
   const fs::path metrics_path = o.out / "metrics.jsonl";
   if (resuming) {
@@ -396,7 +416,7 @@ TrainSummary train(const TrainOptions& o) {
     model->eval();
     ValStats v;
     {
-      AutocastScope autocast(dtype == torch::kBFloat16);
+      AutocastScope autocast(dtype == torch::kBFloat16, device.type());
       // --eval-batches counts global batches, as the training batch does: the same windows on any world size.
       v = validation_loss(*model, val_loader, o.batch_size, o.eval_batches * dist.world_size(), dtype,
                           token_bytes ? &*token_bytes : nullptr, &dist);
@@ -455,7 +475,7 @@ TrainSummary train(const TrainOptions& o) {
       state.cursor = item.after;
       torch::Tensor loss;
       {
-        AutocastScope autocast(dtype == torch::kBFloat16);
+        AutocastScope autocast(dtype == torch::kBFloat16, device.type());
         loss = batch_loss(*model, item.batch, dtype, o.doc_mask);
       }
       gradients.prepare(micro == o.grad_accum - 1);  // data-parallel: all-reduce during the last backward
@@ -479,6 +499,7 @@ TrainSummary train(const TrainOptions& o) {
     inject_fault(o.fault, dist.rank(), state.step);
     const double loss = loss_sum / static_cast<double>(o.grad_accum);
     if (!std::isfinite(loss)) throw Error("loss became " + std::to_string(loss) + " at step " + std::to_string(state.step) + "; lower --lr or use fp32");
+    synchronize(device);  // the optimizer's kernels may still be queued on a GPU
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
     tokens_seen += tokens_per_step;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
@@ -494,6 +515,7 @@ TrainSummary train(const TrainOptions& o) {
         .field("step_s", seconds)
         .field("peak_rss_bytes", peak_rss_bytes());
     if (dist.active()) line.field("world_size", dist.world_size()).field("allreduce_s", allreduce_s);
+    if (device.is_cuda()) line.field("peak_device_bytes", peak_device_bytes(device));
     line.end_object();
     write_metrics(line.str());
     if (show) {
@@ -524,6 +546,7 @@ TrainSummary train(const TrainOptions& o) {
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   summary.tokens_per_s = summary.seconds > 0 ? tokens_seen / summary.seconds : 0;
   summary.peak_rss_bytes = peak_rss_bytes();
+  summary.peak_device_bytes = peak_device_bytes(device);
   summary.best_val_loss = state.best_val_loss;
   return summary;
 }

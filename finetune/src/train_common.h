@@ -12,17 +12,30 @@ namespace sluice::finetune {
 std::uint64_t peak_rss_bytes();
 torch::ScalarType precision_dtype(const std::string& precision);  // "fp32" | "bf16"
 
-// CPU bf16 autocast for the scope's lifetime (a no-op when disabled).
+// bf16 autocast on the CPU or on CUDA for the scope's lifetime (a no-op when disabled).
 class AutocastScope {
  public:
-  explicit AutocastScope(bool enabled);
+  explicit AutocastScope(bool enabled, torch::DeviceType type = torch::kCPU);
   ~AutocastScope();
   AutocastScope(const AutocastScope&) = delete;
   AutocastScope& operator=(const AutocastScope&) = delete;
 
  private:
   bool enabled_;
+  torch::DeviceType type_;
 };
+
+// The device of --device (sluice/finetune/device.h): the CPU, or the first CUDA GPU, where fp32
+// matrix products may then use TF32 (as PyTorch's allow_tf32 does).
+torch::Device select_device(const std::string& requested, int world_size);
+// `rows` x `cols` host values as a tensor on `device`: a copy on the CPU; on CUDA through pinned
+// memory and an asynchronous copy, so the upload overlaps the work already queued.
+torch::Tensor upload(const void* data, std::int64_t rows, std::int64_t cols, torch::ScalarType type, torch::Device device);
+// Waits for the work queued on a GPU, so host clocks time it (a no-op on the CPU).
+void synchronize(torch::Device device);
+// Peak bytes of tensors on a GPU since the process started, as torch.cuda.max_memory_allocated
+// counts them (0 on the CPU, and where this LibTorch has no allocator statistics in C++).
+std::uint64_t peak_device_bytes(torch::Device device);
 
 struct TrainOptions;
 // Adds the adapters --lora-rank asks for (seeded) unless the model already has them, and freezes

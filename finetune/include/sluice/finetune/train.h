@@ -32,7 +32,8 @@ struct TrainOptions {
   std::int64_t eval_batches = 8;
   std::int64_t save_every = 0;  // 0: only at the end (and on a signal)
   std::int64_t patience = 0;    // evaluations without improvement before stopping; 0: never
-  std::string precision = "fp32";  // fp32 | bf16 (CPU autocast)
+  std::string precision = "fp32";  // fp32 | bf16 (autocast on the CPU or CUDA)
+  std::string device = "auto";     // auto | cpu | cuda (sluice/finetune/device.h)
   bool doc_mask = false;  // block-diagonal attention between packed documents
   bool resume = false;
   std::int64_t stop_after = 0;  // stop as if interrupted after this step (tests of resume)
@@ -55,6 +56,8 @@ struct TrainSummary {
   std::uint64_t peak_rss_bytes = 0;
   std::int64_t parameters = 0, trainable_parameters = 0;
   unsigned threads = 0;
+  std::string device = "cpu";          // where the run computed
+  std::uint64_t peak_device_bytes = 0;  // on a GPU: the allocator's peak (0 on the CPU)
   bool interrupted = false, early_stopped = false, resumed = false;
   int rank = 0, world_size = 1;   // data-parallel: only rank 0 reports
   double allreduce_seconds = 0;   // time spent averaging gradients over the ranks
@@ -69,6 +72,7 @@ struct EvalOptions {
   std::int64_t max_batches = 0;  // 0: every window
   unsigned threads = 0;
   std::string precision = "fp32";
+  std::string device = "auto";
 };
 struct EvalResult {
   double loss = 0, perplexity = 0;
@@ -88,6 +92,7 @@ struct GenerateOptions {
   bool use_cache = true;
   bool stop_at_eos = true;
   unsigned threads = 0;
+  std::string device = "auto";  // the sampling itself runs on the CPU, from the CPU generator
 };
 std::vector<std::uint32_t> generate(const GenerateOptions& options);  // the new tokens
 
