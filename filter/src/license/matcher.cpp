@@ -13,13 +13,13 @@
 #include <cstdlib>
 #include <set>
 #include <string>
-#include <unordered_map>
 
 #include "license/bundle.h"
 #include "license/expression.h"
 #include "license/header_cache.h"
 #include "license/license_words.h"
 #include "license/normalize.h"
+#include "license/vote_counter.h"
 #include "sluice/core/hash.h"
 #include "sluice/filter/license.h"
 
@@ -67,21 +67,48 @@ struct TextBigrams {
 TextBigrams number_bigrams(const std::vector<std::uint32_t>& keys) {
   TextBigrams out;
   out.ids.resize(keys.size());
-  std::unordered_map<std::uint32_t, std::uint32_t> id_of;
-  id_of.reserve(keys.size());
+  // Open addressing over the keys' low bits (they are hashes already), at most half full.
+  const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, 2 * keys.size()));
+  constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+  std::vector<std::uint32_t> slot_key(capacity), slot_id(capacity, kEmpty);
   for (std::size_t p = 0; p < keys.size(); ++p) {
-    const auto [it, added] = id_of.try_emplace(keys[p], static_cast<std::uint32_t>(id_of.size()));
-    if (added) out.first.push_back(p);
-    out.ids[p] = it->second;
+    std::size_t slot = keys[p] & (capacity - 1);
+    while (slot_id[slot] != kEmpty && slot_key[slot] != keys[p]) slot = (slot + 1) & (capacity - 1);
+    if (slot_id[slot] == kEmpty) {
+      slot_key[slot] = keys[p];
+      slot_id[slot] = static_cast<std::uint32_t>(out.first.size());
+      out.first.push_back(p);
+    }
+    out.ids[p] = slot_id[slot];
   }
   return out;
+}
+
+// Per template, how many of the text's distinct bigrams it holds: sparse keys walk their
+// postings; dense keys add their bitsets to a SlicedCounter, so a key in 600 templates costs a
+// few vector operations, not 600 increments.
+std::vector<std::uint32_t> count_votes(const Bundle& bundle, const std::vector<std::uint32_t>& index_of) {
+  std::vector<std::uint32_t> votes(bundle.templates().size(), 0);
+  std::size_t dense = 0;
+  for (const auto idx : index_of) {
+    if (idx == Bundle::kAbsent) continue;
+    if (bundle.dense_set(idx) != nullptr) ++dense;
+    for (auto t : bundle.postings(idx)) ++votes[t];
+  }
+  if (dense == 0) return votes;
+  license::SlicedCounter counter(bundle.set_words(), dense);
+  for (const auto idx : index_of) {
+    if (const std::uint64_t* set = idx == Bundle::kAbsent ? nullptr : bundle.dense_set(idx)) counter.add(set);
+  }
+  counter.add_to(votes);
+  return votes;
 }
 
 // `member[id]`: whether the distinct bigram `id` is one of template t's (computed once per
 // candidate from the postings, instead of a search per position and round). `counts` has one
 // zero per distinct bigram, and is all zero again on return.
 Region best_region(const Bundle& bundle, const TextBigrams& text, const std::vector<std::uint8_t>& member,
-                   const std::vector<bool>& claimed, std::uint16_t t, std::vector<std::uint32_t>& counts) {
+                   const std::vector<std::uint8_t>& claimed, std::uint16_t t, std::vector<std::uint32_t>& counts) {
   const auto& ids = text.ids;
   const auto in_template = [&](std::size_t p) { return member[ids[p]] != 0; };
   // Kadane over positions; claimed positions end a run.
@@ -381,11 +408,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   std::vector<std::uint32_t> index_of(numbered.distinct());
   for (std::size_t d = 0; d < numbered.distinct(); ++d) index_of[d] = bundle.find(keys[numbered.first[d]]);
   // Pre-filter: per template, the distinct bigrams of the text it holds.
-  std::vector<std::uint32_t> votes(templates.size(), 0);
-  for (const auto idx : index_of) {
-    if (idx == Bundle::kAbsent) continue;
-    for (auto t : bundle.postings(idx)) ++votes[t];
-  }
+  const std::vector<std::uint32_t> votes = count_votes(bundle, index_of);
   // A template can only reach the threshold if the text holds most of its bigrams: a region's
   // matched bigrams are at most the template's votes v, and its distinct bigrams at least those,
   // so its Dice is at most 2v / (v + T), which reaches the threshold only from this share of T.
@@ -403,7 +426,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   });
   if (candidates.size() > kMaxCandidates) candidates.resize(kMaxCandidates);
 
-  std::vector<bool> claimed(keys.size(), false);
+  std::vector<std::uint8_t> claimed(keys.size(), 0);
   static const bool debug = std::getenv("SLUICE_LICENSE_DEBUG") != nullptr;  // explains each decision
   struct Found {
     std::size_t begin;
@@ -413,24 +436,20 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     bool merged = false;  // an exception folded into its license
   };
   std::vector<Found> found;
-  // Which distinct bigrams are each candidate's, from their postings (scanned, or searched for
-  // each candidate when the list is much longer than the candidates: "of the" is in most
-  // templates).
+  // Which distinct bigrams are each candidate's: a bit of a dense key's set, or a walk over a
+  // sparse key's few postings.
   std::vector<std::vector<std::uint8_t>> member(candidates.size(), std::vector<std::uint8_t>(numbered.distinct(), 0));
   if (!candidates.empty()) {
     std::vector<int> candidate_of(templates.size(), -1);
     for (std::size_t c = 0; c < candidates.size(); ++c) candidate_of[candidates[c]] = static_cast<int>(c);
     for (std::size_t d = 0; d < numbered.distinct(); ++d) {
       if (index_of[d] == Bundle::kAbsent) continue;
-      const auto postings = bundle.postings(index_of[d]);
-      if (postings.size() > 8 * candidates.size()) {
-        for (std::size_t c = 0; c < candidates.size(); ++c) {
-          member[c][d] = std::binary_search(postings.begin(), postings.end(), candidates[c]) ? 1 : 0;
-        }
-      } else {
-        for (auto t : postings) {
-          if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c)][d] = 1;
-        }
+      if (const std::uint64_t* set = bundle.dense_set(index_of[d])) {
+        for (std::size_t c = 0; c < candidates.size(); ++c) member[c][d] = static_cast<std::uint8_t>((set[candidates[c] / 64] >> (candidates[c] % 64)) & 1);
+        continue;
+      }
+      for (auto t : bundle.postings(index_of[d])) {
+        if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c)][d] = 1;
       }
     }
   }
@@ -476,7 +495,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     const auto t = candidates[best];
     for (std::size_t p = best_region_found.begin; p < best_region_found.end; ++p) {
       unclaimed -= claimed[p] ? 0 : 1;
-      claimed[p] = true;
+      claimed[p] = 1;
     }
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       const auto& r = regions[c];
@@ -527,7 +546,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
         result.bundled.push_back(std::move(f.match));
       }
     }
-    result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), false));
+    result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), 0));
     return result;
   }
   for (auto& f : found) add_unique(f.bundled ? result.bundled : result.matches, std::move(f.match));
@@ -555,7 +574,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
       if (!claimed[p] && std::find(kChoice.begin(), kChoice.end(), words[p]) != kChoice.end()) result.alternatives = true;
     }
   }
-  result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), false));
+  result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), 0));
   return result;
 }
 
