@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 #include <string>
 
@@ -308,7 +309,12 @@ std::string parse_identifier_line(std::string_view rest) {
 std::vector<std::string> identifier_lines(std::string_view text) {
   std::vector<std::string> out;
   constexpr std::string_view kTag = "SPDX-License-Identifier:";
-  for (std::size_t at = text.find(kTag); at != std::string_view::npos; at = text.find(kTag, at + kTag.size())) {
+  // memmem skips through code far faster than a search that stops at every 'S'.
+  const auto find = [&](std::size_t from) {
+    const void* hit = ::memmem(text.data() + from, text.size() - from, kTag.data(), kTag.size());
+    return hit == nullptr ? std::string_view::npos : static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
+  };
+  for (std::size_t at = find(0); at != std::string_view::npos; at = find(at + kTag.size())) {
     auto line_end = text.find('\n', at);
     if (line_end == std::string_view::npos) line_end = text.size();
     auto expression = parse_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));
@@ -647,11 +653,12 @@ TextLicense license::detect_file_header_cached(std::string_view text, const Lice
     text = text.substr(0, options.header_bytes);
     if (const auto cut = text.rfind('\n'); cut != std::string_view::npos) text = text.substr(0, cut);
   }
+  // Cheap gate first: a header without these words holds no license (nor an identifier line:
+  // "SPDX-License-Identifier" has one).
+  if (!license::has_license_word(text)) return result;
   // SPDX-License-Identifier lines say it exactly.
   for (auto& expression : identifier_lines(text)) add_unique(result, {std::move(expression), 1.0, "identifier"});
   if (!result.matches.empty()) return result;
-  // Cheap gate before matching: a header without these words holds no license.
-  if (!license::has_license_word(text)) return result;
   if (const auto comment = license_comment(text); !comment.empty()) text = comment;
   using Key = HeaderCache::Key;
   const std::uint64_t text_hash = cache != nullptr ? xxh3_64(text) : 0;

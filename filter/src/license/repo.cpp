@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -25,33 +26,42 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
-std::vector<std::string> split_name(std::string_view name) {
-  std::vector<std::string> parts;
-  std::string current;
-  for (char c : name) {
-    if (c == '-' || c == '_' || c == '.' || c == ' ') {
-      if (!current.empty()) parts.push_back(current);
-      current.clear();
-    } else {
-      current += c;
-    }
+// Whether `s` equals the lowercase word `lower` in any case (file names are classified for every
+// file of a tree, so without a lowercased copy of each).
+bool iequals(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (ascii_lower(s[i]) != lower[i]) return false;
   }
-  if (!current.empty()) parts.push_back(current);
-  return parts;
+  return true;
 }
 
-bool is_readme(std::string_view filename) { return lower(filename).starts_with("readme"); }
+bool istarts_with(std::string_view s, std::string_view lower) { return s.size() >= lower.size() && iequals(s.substr(0, lower.size()), lower); }
+
+// The extension after the last dot, lowercased into `buffer`; empty when there is none or it is
+// longer than any extension looked for.
+std::string_view lower_extension(std::string_view name, std::array<char, 8>& buffer) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || name.size() - dot - 1 > buffer.size()) return {};
+  const auto ext = name.substr(dot + 1);
+  for (std::size_t i = 0; i < ext.size(); ++i) buffer[i] = ascii_lower(ext[i]);
+  return {buffer.data(), ext.size()};
+}
+
+template <std::size_t N>
+bool sorted_contains(const std::array<std::string_view, N>& sorted, std::string_view value) {
+  return std::binary_search(sorted.begin(), sorted.end(), value);
+}
+
+bool is_readme(std::string_view filename) { return istarts_with(filename, "readme"); }
 
 // License files whose names say they list what bundled code is under: their licenses apply in
 // addition to the project's own (AND), where sibling license files are alternatives (OR).
 bool is_third_party_name(std::string_view filename) {
-  const auto name = lower(filename);
+  std::string name(filename);
+  for (auto& c : name) c = ascii_lower(c);
   for (const char* word : {"third", "3rd", "notice", "vendor", "bundled", "depend", "external", "doc", "extra"}) {
     if (name.find(word) != std::string::npos) return true;
   }
@@ -235,16 +245,15 @@ constexpr std::size_t kReadmeLimit = 256 * 1024;
 
 // Files whose head is never a license header: images, archives, fonts, compiled objects.
 bool is_binary_name(std::string_view name) {
-  static const std::set<std::string, std::less<>> kBinary = {
-      "png", "jpg",  "jpeg", "gif",  "ico", "bmp", "webp", "tif", "tiff", "icns", "psd", "pdf",  "zip", "gz",
-      "tgz", "bz2",  "xz",   "zst",  "7z",  "jar", "class", "o",  "a",    "so",   "dylib", "dll", "exe", "lib",
-      "bin", "woff", "woff2", "ttf", "otf", "eot", "mp3",  "mp4", "wav",  "ogg",  "flac", "avi",  "mov", "pyc",
-      "wasm", "dat", "db",   "sqlite", "npy", "pkl", "onnx", "pt", "xlsx", "docx", "pptx", "ppm", "pgm"};
-  const auto dot = name.rfind('.');
-  if (dot == std::string_view::npos) return false;
-  std::string ext(name.substr(dot + 1));
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return kBinary.count(ext) > 0;
+  static constexpr std::array<std::string_view, 55> kBinary = {
+      "7z", "a", "avi", "bin", "bmp", "bz2", "class", "dat", "db", "dll", "docx", "dylib", "eot", "exe",
+      "flac", "gif", "gz", "icns", "ico", "jar", "jpeg", "jpg", "lib", "mov", "mp3", "mp4", "npy", "o", "ogg",
+      "onnx", "otf", "pdf", "pgm", "pkl", "png", "ppm", "pptx", "psd", "pt", "pyc", "so", "sqlite", "tgz",
+      "tif", "tiff", "ttf", "wasm", "wav", "webp", "woff", "woff2", "xlsx", "xz", "zip", "zst"};
+  static_assert(std::is_sorted(kBinary.begin(), kBinary.end()));
+  std::array<char, 8> buffer{};
+  const auto ext = lower_extension(name, buffer);
+  return !ext.empty() && sorted_contains(kBinary, ext);
 }
 
 FileKind kind_of(std::string_view relative) {
@@ -307,15 +316,13 @@ void list_tree_files(const std::string& root, const std::string& relative, std::
 }
 
 struct ScannedFile {
-  std::string path;
   FileKind kind = FileKind::kSkip;
   TextLicense license;
   std::string text;  // license files without a template match (statements) and the README
 };
 
-ScannedFile scan_file(const std::string& relative, FileKind kind, std::string_view text, const LicenseOptions& options,
-                      license::HeaderCache& cache) {
-  ScannedFile out{relative, kind, {}, {}};
+ScannedFile scan_file(FileKind kind, std::string_view text, const LicenseOptions& options, license::HeaderCache& cache) {
+  ScannedFile out{kind, {}, {}};
   switch (kind) {
     case FileKind::kLicense: {
       // Subprojects often carry copies of the same license files (a LICENSE-MIT per crate).
@@ -344,24 +351,24 @@ ScannedFile scan_file(const std::string& relative, FileKind kind, std::string_vi
 // Gathers the scanned files of one tree (in path order) and combines them.
 class Collector {
  public:
-  void add(ScannedFile&& f) {
-    const auto dir = parent_of(f.path);
-    const auto slash = f.path.rfind('/');
-    const auto name = slash == std::string::npos ? f.path : f.path.substr(slash + 1);
+  void add(const std::string& path, ScannedFile&& f) {
     switch (f.kind) {
-      case FileKind::kLicense:
-        result.files.push_back({f.path, f.license.matches.empty() ? kNoAssertion : f.license.all_expression(),
+      case FileKind::kLicense: {
+        const auto slash = path.rfind('/');
+        const auto name = slash == std::string::npos ? path : path.substr(slash + 1);
+        result.files.push_back({path, f.license.matches.empty() ? kNoAssertion : f.license.all_expression(),
                                 f.license.confidence(), "license-file"});
-        license_files[dir].push_back({name, std::move(f.license), std::move(f.text)});
+        license_files[parent_of(path)].push_back({name, std::move(f.license), std::move(f.text)});
         break;
+      }
       case FileKind::kReadme:
-        if (readme_path.empty() || f.path.size() < readme_path.size()) {
-          readme_path = f.path;
+        if (readme_path.empty() || path.size() < readme_path.size()) {
+          readme_path = path;
           readme_text = std::move(f.text);
         }
         break;
       case FileKind::kSource:
-        if (!f.license.matches.empty()) headers.push_back({f.path, f.license.expression(), f.license.confidence(), "header"});
+        if (!f.license.matches.empty()) headers.push_back({path, f.license.expression(), f.license.confidence(), "header"});
         break;
       case FileKind::kSkip:
         break;
@@ -460,19 +467,25 @@ class Collector {
 }  // namespace
 
 bool is_license_file_name(std::string_view filename) {
-  const auto name = lower(filename);
   // Source code that handles licenses (license.go, license_test.py) is not a license text.
-  static const std::set<std::string> kCodeExtensions = {
-      "c",  "h",    "cc",   "cpp", "hpp", "go",   "rs",   "py",  "js",   "ts",   "java", "rb",  "php",
-      "cs", "swift", "kt",  "scala", "json", "yml", "yaml", "toml", "xml", "sh",  "pl",   "lua", "jsx",
-      "tsx", "vue",  "svg", "png", "jpg", "gif",  "css",  "scss", "proto", "sql", "m",   "mm",  "dart", "ex", "erl"};
-  const auto dot = name.rfind('.');
-  if (dot != std::string::npos && kCodeExtensions.count(name.substr(dot + 1))) return false;
-  for (const auto& part : split_name(name)) {
-    if (part == "license" || part == "licence" || part == "licenses" || part == "licences" || part == "unlicense" ||
-        part == "copyright" || part == "copyleft" || part.starts_with("copying")) {
+  static constexpr std::array<std::string_view, 41> kCodeExtensions = {
+      "c", "cc", "cpp", "cs", "css", "dart", "erl", "ex", "gif", "go", "h", "hpp", "java", "jpg", "js",
+      "json", "jsx", "kt", "lua", "m", "mm", "php", "pl", "png", "proto", "py", "rb", "rs", "scala", "scss",
+      "sh", "sql", "svg", "swift", "toml", "ts", "tsx", "vue", "xml", "yaml", "yml"};
+  static_assert(std::is_sorted(kCodeExtensions.begin(), kCodeExtensions.end()));
+  std::array<char, 8> buffer{};
+  if (const auto ext = lower_extension(filename, buffer); !ext.empty() && sorted_contains(kCodeExtensions, ext)) return false;
+  // Its parts between '-', '_', '.' and ' ' ("LICENSE-MIT", "COPYING.LESSER", "license_1_0.txt").
+  std::size_t start = 0;
+  while (start <= filename.size()) {
+    auto end = filename.find_first_of("-_. ", start);
+    if (end == std::string_view::npos) end = filename.size();
+    const auto part = filename.substr(start, end - start);
+    if (iequals(part, "license") || iequals(part, "licence") || iequals(part, "licenses") || iequals(part, "licences") ||
+        iequals(part, "unlicense") || iequals(part, "copyright") || iequals(part, "copyleft") || istarts_with(part, "copying")) {
       return true;
     }
+    start = end + 1;
   }
   return false;
 }
@@ -564,10 +577,10 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     thread_local std::string buffer;
     const auto text = read_head(root + "/" + relative, kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit, buffer);
     if (!text) return;
-    scanned[i] = scan_file(relative, kind, *text, options, cache);
+    scanned[i] = scan_file(kind, *text, options, cache);
   });
   Collector collector;
-  for (auto& s : scanned) collector.add(std::move(s));
+  for (std::size_t i = 0; i < entries.size(); ++i) collector.add(entries[i], std::move(scanned[i]));
   return collector.finish(entries.size());
 }
 
@@ -584,10 +597,10 @@ RepoLicense detect_license_files(const std::vector<LicenseTreeFile>& files, cons
     const std::size_t limit = kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit;
     const auto text = std::string_view(f.text).substr(0, std::min(limit, f.text.size()));
     if (kind == FileKind::kSource && text.find('\0') != std::string_view::npos) return;
-    scanned[i] = scan_file(f.path, kind, text, options, cache);
+    scanned[i] = scan_file(kind, text, options, cache);
   });
   Collector collector;
-  for (auto& s : scanned) collector.add(std::move(s));
+  for (std::size_t i = 0; i < sorted.size(); ++i) collector.add(sorted[i]->path, std::move(scanned[i]));
   return collector.finish(files.size());
 }
 
