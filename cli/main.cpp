@@ -51,13 +51,13 @@ int main(int argc, char** argv) {
   if (named && std::none_of(commands.begin(), commands.end(), [&](const auto& c) { return c.name == word; })) {
     return unknown_command(word);
   }
-  // Every command is listed, but only the one being run builds its options (all of them for
-  // top-level options such as --help-all): building every command's options cost each start more
-  // than a short command's own work.
+  // A named command is the only one built; top-level options (--help, --help-all) build and list
+  // them all. Building every command cost each start more than a short command's own work.
   std::vector<std::pair<CLI::App*, RunFunction>> runners;
   for (const auto& command : commands) {
+    if (named && command.name != word) continue;
     CLI::App* sub = app.add_subcommand(command.name, command.summary);
-    if (!named || command.name == word) runners.emplace_back(sub, command.setup(*sub));
+    runners.emplace_back(sub, command.setup(*sub));
   }
   try {
     app.parse(argc, argv);

@@ -54,4 +54,22 @@ bool has_license_word(std::string_view text) {
   return false;
 }
 
+std::size_t find_identifier_tag(std::string_view text, std::size_t from) {
+  std::size_t at = from;
+#if defined(__AVX2__)
+  // Candidates are the positions that read "SPDX"; only those are compared with the whole tag.
+  const auto bytes = [&](std::size_t offset) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(text.data() + offset)); };
+  for (; at + 35 <= text.size(); at += 32) {
+    const __m256i s = _mm256_cmpeq_epi8(bytes(at), _mm256_set1_epi8('S')), p = _mm256_cmpeq_epi8(bytes(at + 1), _mm256_set1_epi8('P'));
+    const __m256i d = _mm256_cmpeq_epi8(bytes(at + 2), _mm256_set1_epi8('D')), x = _mm256_cmpeq_epi8(bytes(at + 3), _mm256_set1_epi8('X'));
+    auto mask = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_and_si256(_mm256_and_si256(s, p), _mm256_and_si256(d, x))));
+    for (; mask != 0; mask &= mask - 1) {
+      const std::size_t candidate = at + static_cast<std::size_t>(__builtin_ctz(mask));
+      if (text.substr(candidate).starts_with(kIdentifierTag)) return candidate;
+    }
+  }
+#endif
+  return at >= text.size() ? std::string_view::npos : text.find(kIdentifierTag, at);
+}
+
 }  // namespace sluice::filter::license

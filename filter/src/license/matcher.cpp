@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <set>
 #include <string>
 
@@ -308,13 +307,9 @@ std::string parse_identifier_line(std::string_view rest) {
 // Every SPDX-License-Identifier line of a text, canonicalised.
 std::vector<std::string> identifier_lines(std::string_view text) {
   std::vector<std::string> out;
-  constexpr std::string_view kTag = "SPDX-License-Identifier:";
-  // memmem skips through code far faster than a search that stops at every 'S'.
-  const auto find = [&](std::size_t from) {
-    const void* hit = ::memmem(text.data() + from, text.size() - from, kTag.data(), kTag.size());
-    return hit == nullptr ? std::string_view::npos : static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
-  };
-  for (std::size_t at = find(0); at != std::string_view::npos; at = find(at + kTag.size())) {
+  constexpr std::string_view kTag = license::kIdentifierTag;
+  for (auto at = license::find_identifier_tag(text, 0); at != std::string_view::npos;
+       at = license::find_identifier_tag(text, at + kTag.size())) {
     auto line_end = text.find('\n', at);
     if (line_end == std::string_view::npos) line_end = text.size();
     auto expression = parse_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));

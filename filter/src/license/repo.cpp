@@ -407,14 +407,21 @@ class Collector {
         if (expression != kNoAssertion) add_part(expression, c);
       }
     }
-    std::sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    const auto by_path = [](const auto& a, const auto& b) { return a.path < b.path; };
+    if (!std::is_sorted(headers.begin(), headers.end(), by_path)) std::sort(headers.begin(), headers.end(), by_path);
+    // Whether the folder's terms already name a header's licenses depends on the folder and the
+    // header's expression only (no header is recorded yet), and most headers of a folder agree.
+    std::map<std::pair<std::string, std::string>, bool> covered_by_folder;
     for (const auto& h : headers) {
-      const auto applying = result.license_for(h.path);  // headers are not recorded yet
-      const auto own = ids_of(applying);
-      const auto named = ids_of(h.spdx);
-      const bool covered = applying != kNoLicense && applying != kNoAssertion &&
-                           std::includes(own.begin(), own.end(), named.begin(), named.end());
-      if (!covered) result.files.push_back(h);
+      auto [it, added] = covered_by_folder.try_emplace({parent_of(h.path), h.spdx}, false);
+      if (added) {
+        const auto applying = result.license_for(h.path);
+        const auto own = ids_of(applying);
+        const auto named = ids_of(h.spdx);
+        it->second = applying != kNoLicense && applying != kNoAssertion &&
+                     std::includes(own.begin(), own.end(), named.begin(), named.end());
+      }
+      if (!it->second) result.files.push_back(h);
     }
     if (parts.empty() && license_files.empty()) {
       for (const auto& h : headers) add_part(h.spdx, h.confidence);
