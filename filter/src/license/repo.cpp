@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -264,26 +265,40 @@ FileKind kind_of(std::string_view relative) {
   return is_binary_name(name) ? FileKind::kSkip : FileKind::kSource;
 }
 
-// The first `limit` bytes of a file, read into `buffer` (which only grows, so a thread reading
-// many heads neither allocates nor zeroes per file); nullopt when the file cannot be read.
-std::optional<std::string_view> read_head(const std::string& path, std::size_t limit, std::string& buffer) {
-  // open + read, no stdio buffer: most files are read once, for their first few KiB.
+// A buffer that only grows, and without zeroing: a 1 MiB limit for a license file costs only the
+// pages a read fills, and a thread reading many heads neither allocates nor clears per file.
+class HeadBuffer {
+ public:
+  char* reserve(std::size_t size) {
+    if (size > capacity_) {
+      data_ = std::make_unique_for_overwrite<char[]>(size);
+      capacity_ = size;
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_ = 0;
+};
+
+// The first `limit` bytes of a file, read into `buffer`; nullopt when the file cannot be read.
+std::optional<std::string_view> read_head(const std::string& path, std::size_t limit, HeadBuffer& buffer) {
+  // open + read, no stdio buffer and no fstat: most files are read once, for their first few KiB.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  // Sized by the file, not the limit: a 1 MiB buffer for every small license file costs more than
-  // reading it, and a read that asks for no more than the file holds needs no second read to see
-  // the end (size 0: a special file, read up to the limit).
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) limit = std::min(limit, static_cast<std::size_t>(st.st_size));
-  if (buffer.size() < limit) buffer.resize(limit);
+  char* data = buffer.reserve(limit);
   std::size_t n = 0;
   while (n < limit) {
-    const auto got = ::read(fd, buffer.data() + n, limit - n);
+    const std::size_t wanted = limit - n;
+    const auto got = ::read(fd, data + n, wanted);
     if (got <= 0) break;
     n += static_cast<std::size_t>(got);
+    // A regular file reads short only at its end: asking again would cost a read that returns 0.
+    if (static_cast<std::size_t>(got) < wanted) break;
   }
   ::close(fd);
-  return std::string_view(buffer.data(), n);
+  return std::string_view(data, n);
 }
 
 // The regular files below `root` + `relative`, as '/'-separated paths relative to root, without
@@ -541,7 +556,7 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     RepoLicense result;
     result.files_scanned = 1;
     const auto name = path.filename().string();
-    std::string buffer;
+    HeadBuffer buffer;
     const auto head = read_head(path.string(), kLicenseFileLimit, buffer);
     if (!head) fail_at(path.string(), 0, "cannot read the file (check its permissions)");
     const std::string_view text = *head;
@@ -581,7 +596,7 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     const auto& relative = entries[i];
     const auto kind = kind_of(relative);
     if (kind == FileKind::kSkip) return;
-    thread_local std::string buffer;
+    thread_local HeadBuffer buffer;
     const auto text = read_head(root + "/" + relative, kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit, buffer);
     if (!text) return;
     scanned[i] = scan_file(kind, *text, options, cache);
