@@ -10,6 +10,27 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+find_package(yaml-cpp REQUIRED)
+
+# zlib, xxHash and yaml-cpp, as sluice_zlib, sluice_xxhash and sluice_yaml_cpp: an executable
+# that sets SLUICE_STATIC_ARCHIVES (the sluice binary) links their static archives, because every
+# shared library costs each process start its loading and symbol binding (these three: 0.4 ms of
+# a 3 ms start). Everything else, shared objects such as the LibTorch module included, links the
+# shared libraries: Debian's zlib and yaml-cpp archives are not position-independent.
+function(sluice_archive_or_shared name shared archive)
+  find_library(SLUICE_${name}_ARCHIVE NAMES ${archive})
+  add_library(sluice_${name} INTERFACE)
+  target_include_directories(sluice_${name} SYSTEM INTERFACE "$<TARGET_PROPERTY:${shared},INTERFACE_INCLUDE_DIRECTORIES>")
+  if(SLUICE_${name}_ARCHIVE)
+    target_link_libraries(sluice_${name} INTERFACE
+      "$<IF:$<BOOL:$<TARGET_PROPERTY:SLUICE_STATIC_ARCHIVES>>,${SLUICE_${name}_ARCHIVE},${shared}>")
+  else()
+    target_link_libraries(sluice_${name} INTERFACE ${shared})
+  endif()
+endfunction()
+sluice_archive_or_shared(zlib ZLIB::ZLIB libz.a)
+sluice_archive_or_shared(xxhash PkgConfig::XXHASH libxxhash.a)
+sluice_archive_or_shared(yaml_cpp yaml-cpp libyaml-cpp.a)
 
 # These libraries are loaded when a command first calls them (see SluiceLazyLink.cmake): loading
 # them all cost every start about 8 ms, libgit2 and libarchive most, zstd and utf8proc 0.7 ms each.
