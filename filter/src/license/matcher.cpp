@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "license/bundle.h"
@@ -216,29 +217,46 @@ const std::vector<Notice>& notices() {
   return kNotices;
 }
 
-bool contains_phrase(const std::vector<std::uint64_t>& words, const std::vector<std::uint64_t>& phrase) {
-  if (phrase.empty() || phrase.size() > words.size()) return false;
-  return std::search(words.begin(), words.end(), phrase.begin(), phrase.end()) != words.end();
-}
+// The notices' phrases as word hashes, and a one-word filter: bit (h % 64) is set for the first
+// word h of every phrase, so a text is read once and a phrase compared only where one may start.
+struct NoticeTable {
+  std::vector<std::vector<std::uint64_t>> phrases;                 // every notice's, in order
+  std::vector<std::pair<std::string, std::uint64_t>> notices;      // spdx, its phrases as a mask
+  std::uint64_t first_words = 0;
+};
 
-const std::vector<std::pair<std::string, std::vector<std::vector<std::uint64_t>>>>& notice_phrases() {
-  static const auto kPhrases = [] {
-    std::vector<std::pair<std::string, std::vector<std::vector<std::uint64_t>>>> out;
+const NoticeTable& notice_table() {
+  static const auto kTable = [] {
+    NoticeTable table;
     for (const auto& notice : notices()) {
-      std::vector<std::vector<std::uint64_t>> phrases;
-      for (const char* p : notice.phrases) phrases.push_back(license::normalize_license_text(p, false).words);
-      out.emplace_back(notice.spdx, std::move(phrases));
+      std::uint64_t mask = 0;
+      for (const char* p : notice.phrases) {
+        mask |= std::uint64_t{1} << table.phrases.size();
+        table.phrases.push_back(license::normalize_license_text(p, false).words);
+        table.first_words |= std::uint64_t{1} << (table.phrases.back().front() % 64);
+      }
+      table.notices.emplace_back(notice.spdx, mask);
     }
-    return out;
+    if (table.phrases.size() > 64) throw std::logic_error("more than 64 notice phrases");
+    return table;
   }();
-  return kPhrases;
+  return kTable;
 }
 
 void find_notices_in(const std::vector<std::uint64_t>& words, TextLicense& result) {
-  for (const auto& [spdx, phrases] : notice_phrases()) {
-    bool all = true;
-    for (const auto& phrase : phrases) all = all && contains_phrase(words, phrase);
-    if (all) {
+  const auto& table = notice_table();
+  std::uint64_t found = 0;  // bit k: phrase k occurs in the words
+  for (std::size_t p = 0; p < words.size(); ++p) {
+    if (((table.first_words >> (words[p] % 64)) & 1) == 0) continue;
+    for (std::size_t k = 0; k < table.phrases.size(); ++k) {
+      const auto& phrase = table.phrases[k];
+      if (phrase.size() <= words.size() - p && std::equal(phrase.begin(), phrase.end(), words.begin() + static_cast<std::ptrdiff_t>(p))) {
+        found |= std::uint64_t{1} << k;
+      }
+    }
+  }
+  for (const auto& [spdx, mask] : table.notices) {
+    if ((found & mask) == mask) {
       // "-or-later" notices also hold the "-only" phrase's words only when they say so; an
       // or-later verdict makes the -only one redundant.
       add_unique(result, {spdx, 0.95, "notice"});
