@@ -108,7 +108,7 @@ std::vector<std::uint32_t> count_votes(const Bundle& bundle, const std::vector<s
 // `member[id]`: whether the distinct bigram `id` is one of template t's (computed once per
 // candidate from the postings, instead of a search per position and round). `counts` has one
 // zero per distinct bigram, and is all zero again on return.
-Region best_region(const Bundle& bundle, const TextBigrams& text, const std::vector<std::uint8_t>& member,
+Region best_region(const Bundle& bundle, const TextBigrams& text, const std::uint8_t* member,
                    const std::vector<std::uint8_t>& claimed, std::uint16_t t, std::vector<std::uint32_t>& counts) {
   const auto& ids = text.ids;
   const auto in_template = [&](std::size_t p) { return member[ids[p]] != 0; };
@@ -402,6 +402,19 @@ double TextLicense::confidence() const {
 
 namespace {
 
+// The votes template t needs to be a candidate: the least integer v with v >= floor * bigrams
+// (the same comparison as in doubles), computed once per thread and floor.
+const std::vector<std::uint32_t>& needed_votes(const Bundle& bundle, double floor) {
+  thread_local double cached_floor = -1;
+  thread_local std::vector<std::uint32_t> needed;
+  if (floor != cached_floor) {
+    needed.clear();
+    for (const auto& t : bundle.templates()) needed.push_back(static_cast<std::uint32_t>(std::ceil(floor * t.bigrams)));
+    cached_floor = floor;
+  }
+  return needed;
+}
+
 // The matcher proper, on a text already normalised (`text` is the raw text, for its
 // SPDX-License-Identifier lines).
 TextLicense match_normalized(std::string_view text, const license::NormalizedText& normalized, const LicenseOptions& options) {
@@ -432,9 +445,10 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   // matched bigrams are at most the template's votes v, and its distinct bigrams at least those,
   // so its Dice is at most 2v / (v + T), which reaches the threshold only from this share of T.
   const double floor = options.threshold / (2.0 - options.threshold);
+  const auto& needed = needed_votes(bundle, floor);
   std::vector<std::uint16_t> candidates;
   for (std::size_t t = 0; t < templates.size(); ++t) {
-    if (votes[t] >= floor * templates[t].bigrams) candidates.push_back(static_cast<std::uint16_t>(t));
+    if (votes[t] >= needed[t]) candidates.push_back(static_cast<std::uint16_t>(t));
   }
   // Closest first by the share of the template's bigrams the text holds, so that a short text
   // (an exception, a zlib notice) inside a long file still makes the list.
@@ -457,18 +471,24 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   std::vector<Found> found;
   // Which distinct bigrams are each candidate's: a bit of a dense key's set, or a walk over a
   // sparse key's few postings.
-  std::vector<std::vector<std::uint8_t>> member(candidates.size(), std::vector<std::uint8_t>(numbered.distinct(), 0));
+  // Row c (numbered.distinct() bytes) is candidate c's.
+  const std::size_t distinct = numbered.distinct();
+  std::vector<std::uint8_t> member(candidates.size() * distinct, 0);
   if (!candidates.empty()) {
     std::vector<int> candidate_of(templates.size(), -1);
     for (std::size_t c = 0; c < candidates.size(); ++c) candidate_of[candidates[c]] = static_cast<int>(c);
-    for (std::size_t d = 0; d < numbered.distinct(); ++d) {
+    for (std::size_t d = 0; d < distinct; ++d) {
       if (index_of[d] == Bundle::kAbsent) continue;
       if (const std::uint64_t* set = bundle.dense_set(index_of[d])) {
-        for (std::size_t c = 0; c < candidates.size(); ++c) member[c][d] = static_cast<std::uint8_t>((set[candidates[c] / 64] >> (candidates[c] % 64)) & 1);
+        std::uint8_t* column = member.data() + d;
+        for (const auto t : candidates) {
+          *column = static_cast<std::uint8_t>((set[t / 64] >> (t % 64)) & 1);
+          column += distinct;
+        }
         continue;
       }
       for (auto t : bundle.postings(index_of[d])) {
-        if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c)][d] = 1;
+        if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c) * distinct + d] = 1;
       }
     }
   }
@@ -488,7 +508,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
         // The region lies in unclaimed positions, so it cannot hold more of the template's
         // bigrams than there are unclaimed positions (the same bound as the floor above).
         const bool reachable = static_cast<double>(unclaimed) >= floor * templates[candidates[c]].bigrams;
-        regions[c] = reachable ? best_region(bundle, numbered, member[c], claimed, candidates[c], counts) : Region{};
+        regions[c] = reachable ? best_region(bundle, numbered, member.data() + c * distinct, claimed, candidates[c], counts) : Region{};
         stale[c] = false;
       }
       Region region = regions[c];
