@@ -2,7 +2,6 @@
 // below it, as The Stack v2 propagated them), license headers of source files, and the README as
 // a last resort, combined into one SPDX expression.
 #include <algorithm>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,11 +10,13 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 
 #include "license/expression.h"
 #include "license/header_cache.h"
+#include "license/tree_walk.h"
 #include "sluice/core/error.h"
 #include "sluice/core/hash.h"
 #include "sluice/core/json.h"
@@ -284,9 +285,9 @@ class HeadBuffer {
 
 // The first `limit` bytes of a file (`path` relative to the directory `dir_fd`, or AT_FDCWD), read
 // into `buffer`; nullopt when the file cannot be read.
-std::optional<std::string_view> read_head(int dir_fd, const std::string& path, std::size_t limit, HeadBuffer& buffer) {
+std::optional<std::string_view> read_head(int dir_fd, const char* path, std::size_t limit, HeadBuffer& buffer) {
   // open + read, no stdio buffer and no fstat: most files are read once, for their first few KiB.
-  const int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   char* data = buffer.reserve(limit);
   std::size_t n = 0;
@@ -300,38 +301,6 @@ std::optional<std::string_view> read_head(int dir_fd, const std::string& path, s
   }
   ::close(fd);
   return std::string_view(data, n);
-}
-
-// The regular files below `root` + `relative`, as '/'-separated paths relative to root, without
-// following symbolic links and without hidden directories or node_modules. Directory entries'
-// types come from readdir, so a tree is listed without a stat per file; an unreadable directory
-// is left out, as `git ls-files` would not see it either.
-void list_tree_files(const std::string& root, const std::string& relative, std::vector<std::string>& out) {
-  const std::string dir_path = relative.empty() ? root : root + "/" + relative;
-  DIR* dir = ::opendir(dir_path.c_str());
-  if (dir == nullptr) return;
-  std::vector<std::string> subdirectories;
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    unsigned char type = entry->d_type;
-    if (type == DT_UNKNOWN) {  // file systems that do not fill d_type
-      struct stat st {};
-      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
-    }
-    std::string child;
-    child.reserve(relative.size() + 1 + name.size());
-    if (!relative.empty()) child.append(relative).push_back('/');
-    child.append(name);
-    if (type == DT_DIR) {
-      if (!name.starts_with(".") && name != "node_modules") subdirectories.push_back(std::move(child));
-    } else if (type == DT_REG) {
-      out.push_back(std::move(child));
-    }
-  }
-  ::closedir(dir);
-  for (const auto& subdirectory : subdirectories) list_tree_files(root, subdirectory, out);
 }
 
 struct ScannedFile {
@@ -568,7 +537,7 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     result.files_scanned = 1;
     const auto name = path.filename().string();
     HeadBuffer buffer;
-    const auto head = read_head(AT_FDCWD, path.string(), kLicenseFileLimit, buffer);
+    const auto head = read_head(AT_FDCWD, path.c_str(), kLicenseFileLimit, buffer);
     if (!head) fail_at(path.string(), 0, "cannot read the file (check its permissions)");
     const std::string_view text = *head;
     TextLicense license;
@@ -595,31 +564,29 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
   }
   if (!fs::is_directory(status)) fail_at(path.string(), 0, "not a file or directory");
 
-  // Names first, then the reading and matching in parallel: the heads of source files are most
-  // of the work, and a header many files share is matched once (HeaderCache).
+  // Listing, reading and matching at once on every thread (tree_walk.h); only the files that
+  // speak of a license are kept, then put in path order for the collector.
   const std::string root = path.string();
-  std::vector<std::string> entries;
-  list_tree_files(root, "", entries);
-  std::sort(entries.begin(), entries.end());
-  std::vector<ScannedFile> scanned(entries.size());
   license::HeaderCache cache;
-  // Files are opened relative to the root: no path to build, and a shorter walk for the kernel.
-  const int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0) fail_at(root, 0, "cannot open the directory (check its permissions)");
-  parallel_for(entries.size(), options.threads == 0 ? default_threads() : options.threads, [&](std::size_t i) {
-    const auto& relative = entries[i];
+  std::mutex kept_mutex;
+  std::vector<std::pair<std::string, ScannedFile>> kept;
+  const auto files = license::walk_tree(root, options.threads == 0 ? default_threads() : options.threads,
+                                        [&](int dir_fd, const char* name, const std::string& relative) {
     const auto kind = kind_of(relative);
     if (kind == FileKind::kSkip) return;
     thread_local HeadBuffer buffer;
     const auto limit = kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit;
-    const auto text = read_head(root_fd, relative, limit, buffer);
+    const auto text = read_head(dir_fd, name, limit, buffer);
     if (!text) return;
-    scanned[i] = scan_file(kind, *text, options, cache);
+    auto scanned = scan_file(kind, *text, options, cache);
+    if (scanned.kind == FileKind::kSkip || (scanned.kind == FileKind::kSource && scanned.license.matches.empty())) return;
+    std::lock_guard lock(kept_mutex);
+    kept.emplace_back(relative, std::move(scanned));
   });
-  ::close(root_fd);
+  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Collector collector;
-  for (std::size_t i = 0; i < entries.size(); ++i) collector.add(entries[i], std::move(scanned[i]));
-  return collector.finish(entries.size());
+  for (auto& [relative, scanned] : kept) collector.add(relative, std::move(scanned));
+  return collector.finish(files);
 }
 
 RepoLicense detect_license_files(const std::vector<LicenseTreeFile>& files, const LicenseOptions& options) {
