@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <string_view>
 
 #include "command.h"
 #include "sluice/core/error.h"
@@ -31,8 +32,18 @@ int unknown_command(const std::string& word) {
 }  // namespace
 }  // namespace sluice::cli
 
+#if defined(SLUICE_LAZY_SIMDJSON)
+// simdjson is loaded on first use (cmake/SluiceDependencies.cmake). Its headers' inline code reads
+// tables that are filled when it loads, so every command that may use it loads it first; only
+// `license` never reads JSON, and starts without simdjson and the C++ runtime it needs.
+extern "C" void sluice_lazy_load_simdjson();
+#endif
+
 int main(int argc, char** argv) {
   using namespace sluice::cli;
+#if defined(SLUICE_LAZY_SIMDJSON)
+  if (argc < 2 || std::string_view(argv[1]) != "license") sluice_lazy_load_simdjson();
+#endif
   CLI::App app{
       "sluice: turn public source code and documentation into training data for code models,\n"
       "and adapt a pretrained model to code with it. Each stage reads and writes shard sets\n"
