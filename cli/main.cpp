@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <string_view>
 
 #include "command.h"
 #include "sluice/core/error.h"
@@ -31,8 +32,18 @@ int unknown_command(const std::string& word) {
 }  // namespace
 }  // namespace sluice::cli
 
+#if defined(SLUICE_LAZY_SIMDJSON)
+// simdjson is loaded on first use (cmake/SluiceDependencies.cmake). Its headers' inline code reads
+// tables that are filled when it loads, so every command that may use it loads it first; only
+// `license` never reads JSON, and starts without simdjson and the C++ runtime it needs.
+extern "C" void sluice_lazy_load_simdjson();
+#endif
+
 int main(int argc, char** argv) {
   using namespace sluice::cli;
+#if defined(SLUICE_LAZY_SIMDJSON)
+  if (argc < 2 || std::string_view(argv[1]) != "license") sluice_lazy_load_simdjson();
+#endif
   CLI::App app{
       "sluice: turn public source code and documentation into training data for code models,\n"
       "and adapt a pretrained model to code with it. Each stage reads and writes shard sets\n"
@@ -51,13 +62,13 @@ int main(int argc, char** argv) {
   if (named && std::none_of(commands.begin(), commands.end(), [&](const auto& c) { return c.name == word; })) {
     return unknown_command(word);
   }
-  // Every command is listed, but only the one being run builds its options (all of them for
-  // top-level options such as --help-all): building every command's options cost each start more
-  // than a short command's own work.
+  // A named command is the only one built; top-level options (--help, --help-all) build and list
+  // them all. Building every command cost each start more than a short command's own work.
   std::vector<std::pair<CLI::App*, RunFunction>> runners;
   for (const auto& command : commands) {
+    if (named && command.name != word) continue;
     CLI::App* sub = app.add_subcommand(command.name, command.summary);
-    if (!named || command.name == word) runners.emplace_back(sub, command.setup(*sub));
+    runners.emplace_back(sub, command.setup(*sub));
   }
   try {
     app.parse(argc, argv);

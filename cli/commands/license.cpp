@@ -103,11 +103,18 @@ int run_detect(const LicenseOptions& options) {
       return 0;
     }
     std::cout << result.spdx << "\n";
-    std::fprintf(stderr, "confidence %.3f, %zu files scanned, everything found: %s\n", result.confidence,
-                 result.files_scanned, result.all.c_str());
-    for (const auto& f : result.files) {
-      std::fprintf(stderr, "  %-40s %-30s %.3f %s\n", f.path.c_str(), f.spdx.c_str(), f.confidence, f.kind.c_str());
-    }
+    // The table goes out in one write: stderr is unbuffered, and a large tree lists hundreds of files.
+    std::string table;
+    const auto line = [&table](const char* format, auto... values) {
+      const int length = std::snprintf(nullptr, 0, format, values...);
+      const std::size_t at = table.size();
+      table.resize(at + static_cast<std::size_t>(length) + 1);
+      std::snprintf(table.data() + at, static_cast<std::size_t>(length) + 1, format, values...);
+      table.pop_back();  // the terminating NUL
+    };
+    line("confidence %.3f, %zu files scanned, everything found: %s\n", result.confidence, result.files_scanned, result.all.c_str());
+    for (const auto& f : result.files) line("  %-40s %-30s %.3f %s\n", f.path.c_str(), f.spdx.c_str(), f.confidence, f.kind.c_str());
+    std::fwrite(table.data(), 1, table.size(), stderr);
     return 0;
   }
   // Several repositories: one per thread, each read on its own thread.

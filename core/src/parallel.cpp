@@ -43,9 +43,11 @@ void parallel_for(std::size_t count, unsigned threads, const std::function<void(
   if (used <= 1) {
     worker();
   } else {
+    // The calling thread is one of the workers: one thread fewer to start and join.
     std::vector<std::thread> pool;
-    pool.reserve(used);
-    for (std::size_t t = 0; t < used; ++t) pool.emplace_back(worker);
+    pool.reserve(used - 1);
+    for (std::size_t t = 1; t < used; ++t) pool.emplace_back(worker);
+    worker();
     for (auto& thread : pool) thread.join();
   }
   if (first_error) std::rethrow_exception(first_error);

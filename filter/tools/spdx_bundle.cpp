@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     kept.push_back(std::move(best));
   }
   std::sort(kept.begin(), kept.end(), [](const Entry& a, const Entry& b) { return a.id < b.id; });
-  if (kept.size() > 65535) {
+  if (kept.size() >= kDenseTag) {
     std::fprintf(stderr, "too many templates\n");
     return 1;
   }
@@ -161,12 +161,26 @@ int main(int argc, char** argv) {
   std::sort(pairs.begin(), pairs.end());
   std::vector<std::uint32_t> keys, offsets;
   std::vector<std::uint16_t> postings;
-  for (std::size_t i = 0; i < pairs.size(); ++i) {
-    if (i == 0 || pairs[i].first != pairs[i - 1].first) {
-      keys.push_back(pairs[i].first);
-      offsets.push_back(static_cast<std::uint32_t>(postings.size()));
+  const std::size_t words = dense_set_words(kept.size());
+  std::vector<std::uint64_t> dense;  // dense keys' bitsets, `words` each
+  for (std::size_t i = 0; i < pairs.size();) {
+    std::size_t end = i;
+    while (end < pairs.size() && pairs[end].first == pairs[i].first) ++end;
+    keys.push_back(pairs[i].first);
+    offsets.push_back(static_cast<std::uint32_t>(postings.size()));
+    if (end - i >= kDenseMinTemplates) {
+      const std::size_t slot = dense.size() / words;
+      if (slot >= kDenseTag) {
+        std::fprintf(stderr, "too many dense bigrams\n");
+        return 1;
+      }
+      postings.push_back(static_cast<std::uint16_t>(kDenseTag | slot));
+      dense.resize(dense.size() + words, 0);
+      for (std::size_t k = i; k < end; ++k) dense[slot * words + pairs[k].second / 64] |= std::uint64_t{1} << (pairs[k].second % 64);
+    } else {
+      for (std::size_t k = i; k < end; ++k) postings.push_back(pairs[k].second);
     }
-    postings.push_back(pairs[i].second);
+    i = end;
   }
   offsets.push_back(static_cast<std::uint32_t>(postings.size()));
 
@@ -202,6 +216,7 @@ int main(int argc, char** argv) {
   header.string_bytes = static_cast<std::uint32_t>(strings.size());
   header.source_licenses = source_count;
   header.bucket_bits = kBucketBits;
+  header.dense_count = static_cast<std::uint32_t>(dense.size() / words);
   put(out, header);
   for (const auto& r : records) put(out, r);
   out.append(reinterpret_cast<const char*>(keys.data()), keys.size() * 4);
@@ -218,6 +233,7 @@ int main(int argc, char** argv) {
   }
   out.append(reinterpret_cast<const char*>(buckets.data()), buckets.size() * 4);
   pad(out);
+  out.append(reinterpret_cast<const char*>(dense.data()), dense.size() * 8);
   out += strings;
   pad(out);
 
@@ -229,7 +245,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: cannot write\n", argv[2]);
     return 1;
   }
-  std::fprintf(stderr, "spdx_bundle: %u licenses -> %zu templates, %zu bigrams, %zu postings, %zu bytes\n",
-               source_count, records.size(), keys.size(), postings.size(), out.size());
+  std::fprintf(stderr, "spdx_bundle: %u licenses -> %zu templates, %zu bigrams (%u dense), %zu postings, %zu bytes\n",
+               source_count, records.size(), keys.size(), header.dense_count, postings.size(), out.size());
   return 0;
 }

@@ -46,6 +46,11 @@ Bundle::Bundle() {
   }
   buckets_ = {reinterpret_cast<const std::uint32_t*>(base + offset), bucket_count};
   offset = align8(offset + bucket_count * 4u);
+  set_words_ = dense_set_words(header_->template_count);
+  const std::size_t dense_words = header_->dense_count * set_words_;
+  if (offset + dense_words * 8u > size) throw std::logic_error("the compiled-in SPDX bundle is truncated (rebuild sluice)");
+  dense_ = {reinterpret_cast<const std::uint64_t*>(base + offset), dense_words};
+  offset += dense_words * 8u;
   strings_ = base + offset;
   if (offset + header_->string_bytes > size) {
     throw std::logic_error("the compiled-in SPDX bundle is truncated (rebuild sluice)");

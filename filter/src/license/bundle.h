@@ -20,18 +20,30 @@ class Bundle {
   // Index of `key` in the sorted bigram keys, or kAbsent.
   static constexpr std::uint32_t kAbsent = 0xFFFFFFFFu;
   std::uint32_t find(std::uint32_t key) const;
+  // A sparse key's templates, ascending (empty for a dense key).
   std::span<const std::uint16_t> postings(std::uint32_t index) const {
-    return postings_.subspan(offsets_[index], offsets_[index + 1] - offsets_[index]);
+    const auto list = postings_.subspan(offsets_[index], offsets_[index + 1] - offsets_[index]);
+    return is_dense(list) ? std::span<const std::uint16_t>() : list;
   }
+  // A dense key's templates as a bitset of set_words() words (bit t: template t); nullptr for a
+  // sparse key.
+  const std::uint64_t* dense_set(std::uint32_t index) const {
+    const auto list = postings_.subspan(offsets_[index], offsets_[index + 1] - offsets_[index]);
+    return is_dense(list) ? dense_.data() + (list[0] & ~kDenseTag) * set_words_ : nullptr;
+  }
+  std::size_t set_words() const { return set_words_; }
 
  private:
   Bundle();
+  static bool is_dense(std::span<const std::uint16_t> list) { return list.size() == 1 && (list[0] & kDenseTag) != 0; }
   const BundleHeader* header_;
   std::span<const TemplateRecord> templates_;
   std::span<const std::uint32_t> keys_;
   std::span<const std::uint32_t> offsets_;
   std::span<const std::uint16_t> postings_;
   std::span<const std::uint32_t> buckets_;
+  std::span<const std::uint64_t> dense_;
+  std::size_t set_words_;
   const char* strings_;
 };
 

@@ -12,14 +12,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <set>
+#include <stdexcept>
 #include <string>
-#include <unordered_map>
 
 #include "license/bundle.h"
 #include "license/expression.h"
 #include "license/header_cache.h"
 #include "license/license_words.h"
 #include "license/normalize.h"
+#include "license/vote_counter.h"
 #include "sluice/core/hash.h"
 #include "sluice/filter/license.h"
 
@@ -67,21 +68,48 @@ struct TextBigrams {
 TextBigrams number_bigrams(const std::vector<std::uint32_t>& keys) {
   TextBigrams out;
   out.ids.resize(keys.size());
-  std::unordered_map<std::uint32_t, std::uint32_t> id_of;
-  id_of.reserve(keys.size());
+  // Open addressing over the keys' low bits (they are hashes already), at most half full.
+  const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, 2 * keys.size()));
+  constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+  std::vector<std::uint32_t> slot_key(capacity), slot_id(capacity, kEmpty);
   for (std::size_t p = 0; p < keys.size(); ++p) {
-    const auto [it, added] = id_of.try_emplace(keys[p], static_cast<std::uint32_t>(id_of.size()));
-    if (added) out.first.push_back(p);
-    out.ids[p] = it->second;
+    std::size_t slot = keys[p] & (capacity - 1);
+    while (slot_id[slot] != kEmpty && slot_key[slot] != keys[p]) slot = (slot + 1) & (capacity - 1);
+    if (slot_id[slot] == kEmpty) {
+      slot_key[slot] = keys[p];
+      slot_id[slot] = static_cast<std::uint32_t>(out.first.size());
+      out.first.push_back(p);
+    }
+    out.ids[p] = slot_id[slot];
   }
   return out;
+}
+
+// Per template, how many of the text's distinct bigrams it holds: sparse keys walk their
+// postings; dense keys add their bitsets to a SlicedCounter, so a key in 600 templates costs a
+// few vector operations, not 600 increments.
+std::vector<std::uint32_t> count_votes(const Bundle& bundle, const std::vector<std::uint32_t>& index_of) {
+  std::vector<std::uint32_t> votes(bundle.templates().size(), 0);
+  std::size_t dense = 0;
+  for (const auto idx : index_of) {
+    if (idx == Bundle::kAbsent) continue;
+    if (bundle.dense_set(idx) != nullptr) ++dense;
+    for (auto t : bundle.postings(idx)) ++votes[t];
+  }
+  if (dense == 0) return votes;
+  license::SlicedCounter counter(bundle.set_words(), dense);
+  for (const auto idx : index_of) {
+    if (const std::uint64_t* set = idx == Bundle::kAbsent ? nullptr : bundle.dense_set(idx)) counter.add(set);
+  }
+  counter.add_to(votes);
+  return votes;
 }
 
 // `member[id]`: whether the distinct bigram `id` is one of template t's (computed once per
 // candidate from the postings, instead of a search per position and round). `counts` has one
 // zero per distinct bigram, and is all zero again on return.
-Region best_region(const Bundle& bundle, const TextBigrams& text, const std::vector<std::uint8_t>& member,
-                   const std::vector<bool>& claimed, std::uint16_t t, std::vector<std::uint32_t>& counts) {
+Region best_region(const Bundle& bundle, const TextBigrams& text, const std::uint8_t* member,
+                   const std::vector<std::uint8_t>& claimed, std::uint16_t t, std::vector<std::uint32_t>& counts) {
   const auto& ids = text.ids;
   const auto in_template = [&](std::size_t p) { return member[ids[p]] != 0; };
   // Kadane over positions; claimed positions end a run.
@@ -189,29 +217,46 @@ const std::vector<Notice>& notices() {
   return kNotices;
 }
 
-bool contains_phrase(const std::vector<std::uint64_t>& words, const std::vector<std::uint64_t>& phrase) {
-  if (phrase.empty() || phrase.size() > words.size()) return false;
-  return std::search(words.begin(), words.end(), phrase.begin(), phrase.end()) != words.end();
-}
+// The notices' phrases as word hashes, and a one-word filter: bit (h % 64) is set for the first
+// word h of every phrase, so a text is read once and a phrase compared only where one may start.
+struct NoticeTable {
+  std::vector<std::vector<std::uint64_t>> phrases;                 // every notice's, in order
+  std::vector<std::pair<std::string, std::uint64_t>> notices;      // spdx, its phrases as a mask
+  std::uint64_t first_words = 0;
+};
 
-const std::vector<std::pair<std::string, std::vector<std::vector<std::uint64_t>>>>& notice_phrases() {
-  static const auto kPhrases = [] {
-    std::vector<std::pair<std::string, std::vector<std::vector<std::uint64_t>>>> out;
+const NoticeTable& notice_table() {
+  static const auto kTable = [] {
+    NoticeTable table;
     for (const auto& notice : notices()) {
-      std::vector<std::vector<std::uint64_t>> phrases;
-      for (const char* p : notice.phrases) phrases.push_back(license::normalize_license_text(p, false).words);
-      out.emplace_back(notice.spdx, std::move(phrases));
+      std::uint64_t mask = 0;
+      for (const char* p : notice.phrases) {
+        mask |= std::uint64_t{1} << table.phrases.size();
+        table.phrases.push_back(license::normalize_license_text(p, false).words);
+        table.first_words |= std::uint64_t{1} << (table.phrases.back().front() % 64);
+      }
+      table.notices.emplace_back(notice.spdx, mask);
     }
-    return out;
+    if (table.phrases.size() > 64) throw std::logic_error("more than 64 notice phrases");
+    return table;
   }();
-  return kPhrases;
+  return kTable;
 }
 
 void find_notices_in(const std::vector<std::uint64_t>& words, TextLicense& result) {
-  for (const auto& [spdx, phrases] : notice_phrases()) {
-    bool all = true;
-    for (const auto& phrase : phrases) all = all && contains_phrase(words, phrase);
-    if (all) {
+  const auto& table = notice_table();
+  std::uint64_t found = 0;  // bit k: phrase k occurs in the words
+  for (std::size_t p = 0; p < words.size(); ++p) {
+    if (((table.first_words >> (words[p] % 64)) & 1) == 0) continue;
+    for (std::size_t k = 0; k < table.phrases.size(); ++k) {
+      const auto& phrase = table.phrases[k];
+      if (phrase.size() <= words.size() - p && std::equal(phrase.begin(), phrase.end(), words.begin() + static_cast<std::ptrdiff_t>(p))) {
+        found |= std::uint64_t{1} << k;
+      }
+    }
+  }
+  for (const auto& [spdx, mask] : table.notices) {
+    if ((found & mask) == mask) {
       // "-or-later" notices also hold the "-only" phrase's words only when they say so; an
       // or-later verdict makes the -only one redundant.
       add_unique(result, {spdx, 0.95, "notice"});
@@ -280,8 +325,9 @@ std::string parse_identifier_line(std::string_view rest) {
 // Every SPDX-License-Identifier line of a text, canonicalised.
 std::vector<std::string> identifier_lines(std::string_view text) {
   std::vector<std::string> out;
-  constexpr std::string_view kTag = "SPDX-License-Identifier:";
-  for (std::size_t at = text.find(kTag); at != std::string_view::npos; at = text.find(kTag, at + kTag.size())) {
+  constexpr std::string_view kTag = license::kIdentifierTag;
+  for (auto at = license::find_identifier_tag(text, 0); at != std::string_view::npos;
+       at = license::find_identifier_tag(text, at + kTag.size())) {
     auto line_end = text.find('\n', at);
     if (line_end == std::string_view::npos) line_end = text.size();
     auto expression = parse_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));
@@ -356,6 +402,19 @@ double TextLicense::confidence() const {
 
 namespace {
 
+// The votes template t needs to be a candidate: the least integer v with v >= floor * bigrams
+// (the same comparison as in doubles), computed once per thread and floor.
+const std::vector<std::uint32_t>& needed_votes(const Bundle& bundle, double floor) {
+  thread_local double cached_floor = -1;
+  thread_local std::vector<std::uint32_t> needed;
+  if (floor != cached_floor) {
+    needed.clear();
+    for (const auto& t : bundle.templates()) needed.push_back(static_cast<std::uint32_t>(std::ceil(floor * t.bigrams)));
+    cached_floor = floor;
+  }
+  return needed;
+}
+
 // The matcher proper, on a text already normalised (`text` is the raw text, for its
 // SPDX-License-Identifier lines).
 TextLicense match_normalized(std::string_view text, const license::NormalizedText& normalized, const LicenseOptions& options) {
@@ -381,18 +440,15 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   std::vector<std::uint32_t> index_of(numbered.distinct());
   for (std::size_t d = 0; d < numbered.distinct(); ++d) index_of[d] = bundle.find(keys[numbered.first[d]]);
   // Pre-filter: per template, the distinct bigrams of the text it holds.
-  std::vector<std::uint32_t> votes(templates.size(), 0);
-  for (const auto idx : index_of) {
-    if (idx == Bundle::kAbsent) continue;
-    for (auto t : bundle.postings(idx)) ++votes[t];
-  }
+  const std::vector<std::uint32_t> votes = count_votes(bundle, index_of);
   // A template can only reach the threshold if the text holds most of its bigrams: a region's
   // matched bigrams are at most the template's votes v, and its distinct bigrams at least those,
   // so its Dice is at most 2v / (v + T), which reaches the threshold only from this share of T.
   const double floor = options.threshold / (2.0 - options.threshold);
+  const auto& needed = needed_votes(bundle, floor);
   std::vector<std::uint16_t> candidates;
   for (std::size_t t = 0; t < templates.size(); ++t) {
-    if (votes[t] >= floor * templates[t].bigrams) candidates.push_back(static_cast<std::uint16_t>(t));
+    if (votes[t] >= needed[t]) candidates.push_back(static_cast<std::uint16_t>(t));
   }
   // Closest first by the share of the template's bigrams the text holds, so that a short text
   // (an exception, a zlib notice) inside a long file still makes the list.
@@ -403,7 +459,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   });
   if (candidates.size() > kMaxCandidates) candidates.resize(kMaxCandidates);
 
-  std::vector<bool> claimed(keys.size(), false);
+  std::vector<std::uint8_t> claimed(keys.size(), 0);
   static const bool debug = std::getenv("SLUICE_LICENSE_DEBUG") != nullptr;  // explains each decision
   struct Found {
     std::size_t begin;
@@ -413,24 +469,26 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     bool merged = false;  // an exception folded into its license
   };
   std::vector<Found> found;
-  // Which distinct bigrams are each candidate's, from their postings (scanned, or searched for
-  // each candidate when the list is much longer than the candidates: "of the" is in most
-  // templates).
-  std::vector<std::vector<std::uint8_t>> member(candidates.size(), std::vector<std::uint8_t>(numbered.distinct(), 0));
+  // Which distinct bigrams are each candidate's: a bit of a dense key's set, or a walk over a
+  // sparse key's few postings.
+  // Row c (numbered.distinct() bytes) is candidate c's.
+  const std::size_t distinct = numbered.distinct();
+  std::vector<std::uint8_t> member(candidates.size() * distinct, 0);
   if (!candidates.empty()) {
     std::vector<int> candidate_of(templates.size(), -1);
     for (std::size_t c = 0; c < candidates.size(); ++c) candidate_of[candidates[c]] = static_cast<int>(c);
-    for (std::size_t d = 0; d < numbered.distinct(); ++d) {
+    for (std::size_t d = 0; d < distinct; ++d) {
       if (index_of[d] == Bundle::kAbsent) continue;
-      const auto postings = bundle.postings(index_of[d]);
-      if (postings.size() > 8 * candidates.size()) {
-        for (std::size_t c = 0; c < candidates.size(); ++c) {
-          member[c][d] = std::binary_search(postings.begin(), postings.end(), candidates[c]) ? 1 : 0;
+      if (const std::uint64_t* set = bundle.dense_set(index_of[d])) {
+        std::uint8_t* column = member.data() + d;
+        for (const auto t : candidates) {
+          *column = static_cast<std::uint8_t>((set[t / 64] >> (t % 64)) & 1);
+          column += distinct;
         }
-      } else {
-        for (auto t : postings) {
-          if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c)][d] = 1;
-        }
+        continue;
+      }
+      for (auto t : bundle.postings(index_of[d])) {
+        if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c) * distinct + d] = 1;
       }
     }
   }
@@ -450,7 +508,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
         // The region lies in unclaimed positions, so it cannot hold more of the template's
         // bigrams than there are unclaimed positions (the same bound as the floor above).
         const bool reachable = static_cast<double>(unclaimed) >= floor * templates[candidates[c]].bigrams;
-        regions[c] = reachable ? best_region(bundle, numbered, member[c], claimed, candidates[c], counts) : Region{};
+        regions[c] = reachable ? best_region(bundle, numbered, member.data() + c * distinct, claimed, candidates[c], counts) : Region{};
         stale[c] = false;
       }
       Region region = regions[c];
@@ -476,7 +534,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     const auto t = candidates[best];
     for (std::size_t p = best_region_found.begin; p < best_region_found.end; ++p) {
       unclaimed -= claimed[p] ? 0 : 1;
-      claimed[p] = true;
+      claimed[p] = 1;
     }
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       const auto& r = regions[c];
@@ -527,7 +585,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
         result.bundled.push_back(std::move(f.match));
       }
     }
-    result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), false));
+    result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), 0));
     return result;
   }
   for (auto& f : found) add_unique(f.bundled ? result.bundled : result.matches, std::move(f.match));
@@ -555,7 +613,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
       if (!claimed[p] && std::find(kChoice.begin(), kChoice.end(), words[p]) != kChoice.end()) result.alternatives = true;
     }
   }
-  result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), false));
+  result.unmatched_words = static_cast<std::size_t>(std::count(claimed.begin(), claimed.end(), 0));
   return result;
 }
 
@@ -628,11 +686,12 @@ TextLicense license::detect_file_header_cached(std::string_view text, const Lice
     text = text.substr(0, options.header_bytes);
     if (const auto cut = text.rfind('\n'); cut != std::string_view::npos) text = text.substr(0, cut);
   }
+  // Cheap gate first: a header without these words holds no license (nor an identifier line:
+  // "SPDX-License-Identifier" has one).
+  if (!license::has_license_word(text)) return result;
   // SPDX-License-Identifier lines say it exactly.
   for (auto& expression : identifier_lines(text)) add_unique(result, {std::move(expression), 1.0, "identifier"});
   if (!result.matches.empty()) return result;
-  // Cheap gate before matching: a header without these words holds no license.
-  if (!license::has_license_word(text)) return result;
   if (const auto comment = license_comment(text); !comment.empty()) text = comment;
   using Key = HeaderCache::Key;
   const std::uint64_t text_hash = cache != nullptr ? xxh3_64(text) : 0;

@@ -2,18 +2,21 @@
 // below it, as The Stack v2 propagated them), license headers of source files, and the README as
 // a last resort, combined into one SPDX expression.
 #include <algorithm>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 
 #include "license/expression.h"
 #include "license/header_cache.h"
+#include "license/tree_walk.h"
 #include "sluice/core/error.h"
 #include "sluice/core/hash.h"
 #include "sluice/core/json.h"
@@ -25,33 +28,42 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
-std::vector<std::string> split_name(std::string_view name) {
-  std::vector<std::string> parts;
-  std::string current;
-  for (char c : name) {
-    if (c == '-' || c == '_' || c == '.' || c == ' ') {
-      if (!current.empty()) parts.push_back(current);
-      current.clear();
-    } else {
-      current += c;
-    }
+// Whether `s` equals the lowercase word `lower` in any case (file names are classified for every
+// file of a tree, so without a lowercased copy of each).
+bool iequals(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (ascii_lower(s[i]) != lower[i]) return false;
   }
-  if (!current.empty()) parts.push_back(current);
-  return parts;
+  return true;
 }
 
-bool is_readme(std::string_view filename) { return lower(filename).starts_with("readme"); }
+bool istarts_with(std::string_view s, std::string_view lower) { return s.size() >= lower.size() && iequals(s.substr(0, lower.size()), lower); }
+
+// The extension after the last dot, lowercased into `buffer`; empty when there is none or it is
+// longer than any extension looked for.
+std::string_view lower_extension(std::string_view name, std::array<char, 8>& buffer) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || name.size() - dot - 1 > buffer.size()) return {};
+  const auto ext = name.substr(dot + 1);
+  for (std::size_t i = 0; i < ext.size(); ++i) buffer[i] = ascii_lower(ext[i]);
+  return {buffer.data(), ext.size()};
+}
+
+template <std::size_t N>
+bool sorted_contains(const std::array<std::string_view, N>& sorted, std::string_view value) {
+  return std::binary_search(sorted.begin(), sorted.end(), value);
+}
+
+bool is_readme(std::string_view filename) { return istarts_with(filename, "readme"); }
 
 // License files whose names say they list what bundled code is under: their licenses apply in
 // addition to the project's own (AND), where sibling license files are alternatives (OR).
 bool is_third_party_name(std::string_view filename) {
-  const auto name = lower(filename);
+  std::string name(filename);
+  for (auto& c : name) c = ascii_lower(c);
   for (const char* word : {"third", "3rd", "notice", "vendor", "bundled", "depend", "external", "doc", "extra"}) {
     if (name.find(word) != std::string::npos) return true;
   }
@@ -235,16 +247,15 @@ constexpr std::size_t kReadmeLimit = 256 * 1024;
 
 // Files whose head is never a license header: images, archives, fonts, compiled objects.
 bool is_binary_name(std::string_view name) {
-  static const std::set<std::string, std::less<>> kBinary = {
-      "png", "jpg",  "jpeg", "gif",  "ico", "bmp", "webp", "tif", "tiff", "icns", "psd", "pdf",  "zip", "gz",
-      "tgz", "bz2",  "xz",   "zst",  "7z",  "jar", "class", "o",  "a",    "so",   "dylib", "dll", "exe", "lib",
-      "bin", "woff", "woff2", "ttf", "otf", "eot", "mp3",  "mp4", "wav",  "ogg",  "flac", "avi",  "mov", "pyc",
-      "wasm", "dat", "db",   "sqlite", "npy", "pkl", "onnx", "pt", "xlsx", "docx", "pptx", "ppm", "pgm"};
-  const auto dot = name.rfind('.');
-  if (dot == std::string_view::npos) return false;
-  std::string ext(name.substr(dot + 1));
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return kBinary.count(ext) > 0;
+  static constexpr std::array<std::string_view, 55> kBinary = {
+      "7z", "a", "avi", "bin", "bmp", "bz2", "class", "dat", "db", "dll", "docx", "dylib", "eot", "exe",
+      "flac", "gif", "gz", "icns", "ico", "jar", "jpeg", "jpg", "lib", "mov", "mp3", "mp4", "npy", "o", "ogg",
+      "onnx", "otf", "pdf", "pgm", "pkl", "png", "ppm", "pptx", "psd", "pt", "pyc", "so", "sqlite", "tgz",
+      "tif", "tiff", "ttf", "wasm", "wav", "webp", "woff", "woff2", "xlsx", "xz", "zip", "zst"};
+  static_assert(std::is_sorted(kBinary.begin(), kBinary.end()));
+  std::array<char, 8> buffer{};
+  const auto ext = lower_extension(name, buffer);
+  return !ext.empty() && sorted_contains(kBinary, ext);
 }
 
 FileKind kind_of(std::string_view relative) {
@@ -255,67 +266,51 @@ FileKind kind_of(std::string_view relative) {
   return is_binary_name(name) ? FileKind::kSkip : FileKind::kSource;
 }
 
-// The first `limit` bytes of a file, read into `buffer` (which only grows, so a thread reading
-// many heads neither allocates nor zeroes per file); nullopt when the file cannot be read.
-std::optional<std::string_view> read_head(const std::string& path, std::size_t limit, std::string& buffer) {
-  // open + read, no stdio buffer: most files are read once, for their first few KiB.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// A buffer that only grows, and without zeroing: a 1 MiB limit for a license file costs only the
+// pages a read fills, and a thread reading many heads neither allocates nor clears per file.
+class HeadBuffer {
+ public:
+  char* reserve(std::size_t size) {
+    if (size > capacity_) {
+      data_ = std::make_unique_for_overwrite<char[]>(size);
+      capacity_ = size;
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_ = 0;
+};
+
+// The first `limit` bytes of a file (`path` relative to the directory `dir_fd`, or AT_FDCWD), read
+// into `buffer`; nullopt when the file cannot be read.
+std::optional<std::string_view> read_head(int dir_fd, const char* path, std::size_t limit, HeadBuffer& buffer) {
+  // open + read, no stdio buffer and no fstat: most files are read once, for their first few KiB.
+  const int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  // Sized by the file, not the limit: a 1 MiB buffer for every small license file costs more than
-  // reading it, and a read that asks for no more than the file holds needs no second read to see
-  // the end (size 0: a special file, read up to the limit).
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) limit = std::min(limit, static_cast<std::size_t>(st.st_size));
-  if (buffer.size() < limit) buffer.resize(limit);
+  char* data = buffer.reserve(limit);
   std::size_t n = 0;
   while (n < limit) {
-    const auto got = ::read(fd, buffer.data() + n, limit - n);
+    const std::size_t wanted = limit - n;
+    const auto got = ::read(fd, data + n, wanted);
     if (got <= 0) break;
     n += static_cast<std::size_t>(got);
+    // A regular file reads short only at its end: asking again would cost a read that returns 0.
+    if (static_cast<std::size_t>(got) < wanted) break;
   }
   ::close(fd);
-  return std::string_view(buffer.data(), n);
-}
-
-// The regular files below `root` + `relative`, as '/'-separated paths relative to root, without
-// following symbolic links and without hidden directories or node_modules. Directory entries'
-// types come from readdir, so a tree is listed without a stat per file; an unreadable directory
-// is left out, as `git ls-files` would not see it either.
-void list_tree_files(const std::string& root, const std::string& relative, std::vector<std::string>& out) {
-  const std::string dir_path = relative.empty() ? root : root + "/" + relative;
-  DIR* dir = ::opendir(dir_path.c_str());
-  if (dir == nullptr) return;
-  std::vector<std::string> subdirectories;
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    unsigned char type = entry->d_type;
-    if (type == DT_UNKNOWN) {  // file systems that do not fill d_type
-      struct stat st {};
-      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
-    }
-    std::string child = relative.empty() ? std::string(name) : relative + "/" + std::string(name);
-    if (type == DT_DIR) {
-      if (!name.starts_with(".") && name != "node_modules") subdirectories.push_back(std::move(child));
-    } else if (type == DT_REG) {
-      out.push_back(std::move(child));
-    }
-  }
-  ::closedir(dir);
-  for (const auto& subdirectory : subdirectories) list_tree_files(root, subdirectory, out);
+  return std::string_view(data, n);
 }
 
 struct ScannedFile {
-  std::string path;
   FileKind kind = FileKind::kSkip;
   TextLicense license;
   std::string text;  // license files without a template match (statements) and the README
 };
 
-ScannedFile scan_file(const std::string& relative, FileKind kind, std::string_view text, const LicenseOptions& options,
-                      license::HeaderCache& cache) {
-  ScannedFile out{relative, kind, {}, {}};
+ScannedFile scan_file(FileKind kind, std::string_view text, const LicenseOptions& options, license::HeaderCache& cache) {
+  ScannedFile out{kind, {}, {}};
   switch (kind) {
     case FileKind::kLicense: {
       // Subprojects often carry copies of the same license files (a LICENSE-MIT per crate).
@@ -344,24 +339,24 @@ ScannedFile scan_file(const std::string& relative, FileKind kind, std::string_vi
 // Gathers the scanned files of one tree (in path order) and combines them.
 class Collector {
  public:
-  void add(ScannedFile&& f) {
-    const auto dir = parent_of(f.path);
-    const auto slash = f.path.rfind('/');
-    const auto name = slash == std::string::npos ? f.path : f.path.substr(slash + 1);
+  void add(const std::string& path, ScannedFile&& f) {
     switch (f.kind) {
-      case FileKind::kLicense:
-        result.files.push_back({f.path, f.license.matches.empty() ? kNoAssertion : f.license.all_expression(),
+      case FileKind::kLicense: {
+        const auto slash = path.rfind('/');
+        const auto name = slash == std::string::npos ? path : path.substr(slash + 1);
+        result.files.push_back({path, f.license.matches.empty() ? kNoAssertion : f.license.all_expression(),
                                 f.license.confidence(), "license-file"});
-        license_files[dir].push_back({name, std::move(f.license), std::move(f.text)});
+        license_files[parent_of(path)].push_back({name, std::move(f.license), std::move(f.text)});
         break;
+      }
       case FileKind::kReadme:
-        if (readme_path.empty() || f.path.size() < readme_path.size()) {
-          readme_path = f.path;
+        if (readme_path.empty() || path.size() < readme_path.size()) {
+          readme_path = path;
           readme_text = std::move(f.text);
         }
         break;
       case FileKind::kSource:
-        if (!f.license.matches.empty()) headers.push_back({f.path, f.license.expression(), f.license.confidence(), "header"});
+        if (!f.license.matches.empty()) headers.push_back({path, f.license.expression(), f.license.confidence(), "header"});
         break;
       case FileKind::kSkip:
         break;
@@ -400,14 +395,21 @@ class Collector {
         if (expression != kNoAssertion) add_part(expression, c);
       }
     }
-    std::sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    const auto by_path = [](const auto& a, const auto& b) { return a.path < b.path; };
+    if (!std::is_sorted(headers.begin(), headers.end(), by_path)) std::sort(headers.begin(), headers.end(), by_path);
+    // Whether the folder's terms already name a header's licenses depends on the folder and the
+    // header's expression only (no header is recorded yet), and most headers of a folder agree.
+    std::map<std::pair<std::string, std::string>, bool> covered_by_folder;
     for (const auto& h : headers) {
-      const auto applying = result.license_for(h.path);  // headers are not recorded yet
-      const auto own = ids_of(applying);
-      const auto named = ids_of(h.spdx);
-      const bool covered = applying != kNoLicense && applying != kNoAssertion &&
-                           std::includes(own.begin(), own.end(), named.begin(), named.end());
-      if (!covered) result.files.push_back(h);
+      auto [it, added] = covered_by_folder.try_emplace({parent_of(h.path), h.spdx}, false);
+      if (added) {
+        const auto applying = result.license_for(h.path);
+        const auto own = ids_of(applying);
+        const auto named = ids_of(h.spdx);
+        it->second = applying != kNoLicense && applying != kNoAssertion &&
+                     std::includes(own.begin(), own.end(), named.begin(), named.end());
+      }
+      if (!it->second) result.files.push_back(h);
     }
     if (parts.empty() && license_files.empty()) {
       for (const auto& h : headers) add_part(h.spdx, h.confidence);
@@ -460,19 +462,32 @@ class Collector {
 }  // namespace
 
 bool is_license_file_name(std::string_view filename) {
-  const auto name = lower(filename);
+  // Every name part looked for below holds "licen" or starts with "cop": most names are out at once.
+  bool may_be = false;
+  for (std::size_t i = 0; i < filename.size() && !may_be; ++i) {
+    const char c = ascii_lower(filename[i]);
+    may_be = (c == 'l' && istarts_with(filename.substr(i), "licen")) || (c == 'c' && istarts_with(filename.substr(i), "cop"));
+  }
+  if (!may_be) return false;
   // Source code that handles licenses (license.go, license_test.py) is not a license text.
-  static const std::set<std::string> kCodeExtensions = {
-      "c",  "h",    "cc",   "cpp", "hpp", "go",   "rs",   "py",  "js",   "ts",   "java", "rb",  "php",
-      "cs", "swift", "kt",  "scala", "json", "yml", "yaml", "toml", "xml", "sh",  "pl",   "lua", "jsx",
-      "tsx", "vue",  "svg", "png", "jpg", "gif",  "css",  "scss", "proto", "sql", "m",   "mm",  "dart", "ex", "erl"};
-  const auto dot = name.rfind('.');
-  if (dot != std::string::npos && kCodeExtensions.count(name.substr(dot + 1))) return false;
-  for (const auto& part : split_name(name)) {
-    if (part == "license" || part == "licence" || part == "licenses" || part == "licences" || part == "unlicense" ||
-        part == "copyright" || part == "copyleft" || part.starts_with("copying")) {
+  static constexpr std::array<std::string_view, 41> kCodeExtensions = {
+      "c", "cc", "cpp", "cs", "css", "dart", "erl", "ex", "gif", "go", "h", "hpp", "java", "jpg", "js",
+      "json", "jsx", "kt", "lua", "m", "mm", "php", "pl", "png", "proto", "py", "rb", "rs", "scala", "scss",
+      "sh", "sql", "svg", "swift", "toml", "ts", "tsx", "vue", "xml", "yaml", "yml"};
+  static_assert(std::is_sorted(kCodeExtensions.begin(), kCodeExtensions.end()));
+  std::array<char, 8> buffer{};
+  if (const auto ext = lower_extension(filename, buffer); !ext.empty() && sorted_contains(kCodeExtensions, ext)) return false;
+  // Its parts between '-', '_', '.' and ' ' ("LICENSE-MIT", "COPYING.LESSER", "license_1_0.txt").
+  std::size_t start = 0;
+  while (start <= filename.size()) {
+    auto end = filename.find_first_of("-_. ", start);
+    if (end == std::string_view::npos) end = filename.size();
+    const auto part = filename.substr(start, end - start);
+    if (iequals(part, "license") || iequals(part, "licence") || iequals(part, "licenses") || iequals(part, "licences") ||
+        iequals(part, "unlicense") || iequals(part, "copyright") || iequals(part, "copyleft") || istarts_with(part, "copying")) {
       return true;
     }
+    start = end + 1;
   }
   return false;
 }
@@ -521,8 +536,8 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     RepoLicense result;
     result.files_scanned = 1;
     const auto name = path.filename().string();
-    std::string buffer;
-    const auto head = read_head(path.string(), kLicenseFileLimit, buffer);
+    HeadBuffer buffer;
+    const auto head = read_head(AT_FDCWD, path.c_str(), kLicenseFileLimit, buffer);
     if (!head) fail_at(path.string(), 0, "cannot read the file (check its permissions)");
     const std::string_view text = *head;
     TextLicense license;
@@ -549,26 +564,29 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
   }
   if (!fs::is_directory(status)) fail_at(path.string(), 0, "not a file or directory");
 
-  // Names first, then the reading and matching in parallel: the heads of source files are most
-  // of the work, and a header many files share is matched once (HeaderCache).
+  // Listing, reading and matching at once on every thread (tree_walk.h); only the files that
+  // speak of a license are kept, then put in path order for the collector.
   const std::string root = path.string();
-  std::vector<std::string> entries;
-  list_tree_files(root, "", entries);
-  std::sort(entries.begin(), entries.end());
-  std::vector<ScannedFile> scanned(entries.size());
   license::HeaderCache cache;
-  parallel_for(entries.size(), options.threads == 0 ? default_threads() : options.threads, [&](std::size_t i) {
-    const auto& relative = entries[i];
+  std::mutex kept_mutex;
+  std::vector<std::pair<std::string, ScannedFile>> kept;
+  const auto files = license::walk_tree(root, options.threads == 0 ? default_threads() : options.threads,
+                                        [&](int dir_fd, const char* name, const std::string& relative) {
     const auto kind = kind_of(relative);
     if (kind == FileKind::kSkip) return;
-    thread_local std::string buffer;
-    const auto text = read_head(root + "/" + relative, kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit, buffer);
+    thread_local HeadBuffer buffer;
+    const auto limit = kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit;
+    const auto text = read_head(dir_fd, name, limit, buffer);
     if (!text) return;
-    scanned[i] = scan_file(relative, kind, *text, options, cache);
+    auto scanned = scan_file(kind, *text, options, cache);
+    if (scanned.kind == FileKind::kSkip || (scanned.kind == FileKind::kSource && scanned.license.matches.empty())) return;
+    std::lock_guard lock(kept_mutex);
+    kept.emplace_back(relative, std::move(scanned));
   });
+  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Collector collector;
-  for (auto& s : scanned) collector.add(std::move(s));
-  return collector.finish(entries.size());
+  for (auto& [relative, scanned] : kept) collector.add(relative, std::move(scanned));
+  return collector.finish(files);
 }
 
 RepoLicense detect_license_files(const std::vector<LicenseTreeFile>& files, const LicenseOptions& options) {
@@ -584,10 +602,10 @@ RepoLicense detect_license_files(const std::vector<LicenseTreeFile>& files, cons
     const std::size_t limit = kind == FileKind::kSource ? options.header_bytes : kind == FileKind::kReadme ? kReadmeLimit : kLicenseFileLimit;
     const auto text = std::string_view(f.text).substr(0, std::min(limit, f.text.size()));
     if (kind == FileKind::kSource && text.find('\0') != std::string_view::npos) return;
-    scanned[i] = scan_file(f.path, kind, text, options, cache);
+    scanned[i] = scan_file(kind, text, options, cache);
   });
   Collector collector;
-  for (auto& s : scanned) collector.add(std::move(s));
+  for (std::size_t i = 0; i < sorted.size(); ++i) collector.add(sorted[i]->path, std::move(scanned[i]));
   return collector.finish(files.size());
 }
 

@@ -1,0 +1,20 @@
+#pragma once
+// Walks a directory tree on several threads at once: each thread takes a directory, lists it
+// (handing its subdirectories to whichever thread is free) and then handles its files, so that
+// listing, which ext4 makes costly (every directory's names are hashed into a tree), overlaps the
+// reading instead of preceding it.
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace sluice::filter::license {
+
+// Calls on_file(dir_fd, name, relative_path) for every regular file below `root`, from any of
+// `threads` threads (so on_file must be thread-safe), without following symbolic links and
+// without hidden directories or node_modules; `dir_fd` is the file's directory, open while the
+// call lasts. An unreadable directory is left out, as `git ls-files` would not see it either.
+// Returns the number of files; an exception from on_file stops the walk and is rethrown.
+std::size_t walk_tree(const std::string& root, unsigned threads,
+                      const std::function<void(int dir_fd, const char* name, const std::string& relative)>& on_file);
+
+}  // namespace sluice::filter::license
