@@ -582,7 +582,7 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
     if (scanned.kind == FileKind::kSkip || (scanned.kind == FileKind::kSource && scanned.license.matches.empty())) return;
     std::lock_guard lock(kept_mutex);
     kept.emplace_back(relative, std::move(scanned));
-  });
+  }, [](std::string_view name) { return is_license_file_name(name) || is_readme(name); });
   std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Collector collector;
   for (auto& [relative, scanned] : kept) collector.add(relative, std::move(scanned));

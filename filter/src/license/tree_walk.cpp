@@ -36,12 +36,13 @@ struct Work {
   std::size_t begin = 0, end = 0;         // its files [begin, end)
 };
 
-constexpr std::size_t kFilesPerWork = 8;
+constexpr std::size_t kFilesPerWork = 4;
 
 class TreeWalk {
  public:
-  TreeWalk(const std::string& root, const std::function<void(int, const char*, const std::string&)>& on_file)
-      : root_(root), on_file_(on_file) {
+  TreeWalk(const std::string& root, const std::function<void(int, const char*, const std::string&)>& on_file,
+           const std::function<bool(std::string_view)>& costly)
+      : root_(root), on_file_(on_file), costly_(costly) {
     pending_.push_back({});  // the root itself
   }
 
@@ -120,9 +121,13 @@ class TreeWalk {
       }
     }
     files_ += listed->files.size();
-    for (std::size_t begin = 0; begin < listed->files.size(); begin += kFilesPerWork) {
-      found.push_back({{}, listed, begin, std::min(begin + kFilesPerWork, listed->files.size())});
-    }
+    // Costly files last in the list, which makes them the first work taken (a stack), one each.
+    auto& files = listed->files;
+    const auto cheap_end = costly_ ? std::stable_partition(files.begin(), files.end(), [&](const std::string& f) { return !costly_(f); })
+                                   : files.end();
+    const auto cheap = static_cast<std::size_t>(cheap_end - files.begin());
+    for (std::size_t begin = 0; begin < cheap; begin += kFilesPerWork) found.push_back({{}, listed, begin, std::min(begin + kFilesPerWork, cheap)});
+    for (std::size_t i = cheap; i < files.size(); ++i) found.push_back({{}, listed, i, i + 1});
     if (found.empty()) return;
     std::lock_guard lock(mutex_);
     for (auto& w : found) pending_.push_back(std::move(w));
@@ -142,6 +147,7 @@ class TreeWalk {
 
   const std::string& root_;
   const std::function<void(int, const char*, const std::string&)>& on_file_;
+  const std::function<bool(std::string_view)>& costly_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Work> pending_;
@@ -154,8 +160,9 @@ class TreeWalk {
 }  // namespace
 
 std::size_t walk_tree(const std::string& root, unsigned threads,
-                      const std::function<void(int dir_fd, const char* name, const std::string& relative)>& on_file) {
-  TreeWalk walk(root, on_file);
+                      const std::function<void(int dir_fd, const char* name, const std::string& relative)>& on_file,
+                      const std::function<bool(std::string_view name)>& costly) {
+  TreeWalk walk(root, on_file, costly);
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&] { walk.work(); });
   walk.work();

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace sluice::filter::license {
 
@@ -14,7 +15,10 @@ namespace sluice::filter::license {
 // without hidden directories or node_modules; `dir_fd` is the file's directory, open while the
 // call lasts. An unreadable directory is left out, as `git ls-files` would not see it either.
 // Returns the number of files; an exception from on_file stops the walk and is rethrown.
+// `costly(name)` marks files that take much longer than most (license texts): each is handed out
+// alone and before the directory's other files, so that no thread is left with one at the end.
 std::size_t walk_tree(const std::string& root, unsigned threads,
-                      const std::function<void(int dir_fd, const char* name, const std::string& relative)>& on_file);
+                      const std::function<void(int dir_fd, const char* name, const std::string& relative)>& on_file,
+                      const std::function<bool(std::string_view name)>& costly = nullptr);
 
 }  // namespace sluice::filter::license
