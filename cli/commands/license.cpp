@@ -171,7 +171,9 @@ const bool registered = register_command({
           ->default_val(0.9)
           ->check(CLI::Range(0.5, 1.0));
       detect->add_option("--cache", options->cache, "Bare clone cache for URLs (default ~/.cache/sluice/repos, as ingest)");
-      add_threads_option(*detect, options->threads);
+      detect->add_option("-j,--threads", options->threads,
+                         "Worker threads (0 = one per CPU; one more when reading one directory tree)")
+          ->default_val(0);
       add_json_flag(*detect, options->json);
       return [options] { return run_detect(*options); };
     }});

@@ -24,7 +24,7 @@ inline constexpr const char* kNoAssertion = "NOASSERTION";
 struct LicenseOptions {
   double threshold = 0.9;   // Sørensen–Dice on word bigrams a match needs
   std::size_t header_bytes = 8192;  // how much of each source file is read for its header
-  unsigned threads = 0;             // files of a tree read and matched in parallel; 0 = one per CPU
+  unsigned threads = 0;             // files of a tree read and matched in parallel; 0 = CPUs + 1
 };
 
 struct LicenseMatch {
