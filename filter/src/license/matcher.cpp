@@ -14,6 +14,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 
 #include "license/bundle.h"
 #include "license/expression.h"
@@ -322,6 +323,15 @@ std::string parse_identifier_line(std::string_view rest) {
   return tidy;
 }
 
+// parse_identifier_line, remembered per thread: the files of a project repeat one or two lines.
+const std::string& parsed_identifier_line(std::string_view rest) {
+  thread_local std::unordered_map<std::string, std::string> parsed;
+  if (parsed.size() > 1024) parsed.clear();  // a tree with many distinct lines: keep memory bounded
+  auto it = parsed.find(std::string(rest));
+  if (it == parsed.end()) it = parsed.emplace(std::string(rest), parse_identifier_line(rest)).first;
+  return it->second;
+}
+
 // Every SPDX-License-Identifier line of a text, canonicalised.
 std::vector<std::string> identifier_lines(std::string_view text) {
   std::vector<std::string> out;
@@ -330,8 +340,8 @@ std::vector<std::string> identifier_lines(std::string_view text) {
        at = license::find_identifier_tag(text, at + kTag.size())) {
     auto line_end = text.find('\n', at);
     if (line_end == std::string_view::npos) line_end = text.size();
-    auto expression = parse_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));
-    if (!expression.empty() && std::find(out.begin(), out.end(), expression) == out.end()) out.push_back(std::move(expression));
+    const auto& expression = parsed_identifier_line(text.substr(at + kTag.size(), line_end - at - kTag.size()));
+    if (!expression.empty() && std::find(out.begin(), out.end(), expression) == out.end()) out.push_back(expression);
   }
   return out;
 }
