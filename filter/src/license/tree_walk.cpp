@@ -123,7 +123,7 @@ class TreeWalk {
     files_ += listed->files.size();
     // Costly files last in the list, which makes them the first work taken (a stack), one each.
     auto& files = listed->files;
-    const auto cheap_end = costly_ ? std::stable_partition(files.begin(), files.end(), [&](const std::string& f) { return !costly_(f); })
+    const auto cheap_end = costly_ ? std::partition(files.begin(), files.end(), [&](const std::string& f) { return !costly_(f); })
                                    : files.end();
     const auto cheap = static_cast<std::size_t>(cheap_end - files.begin());
     for (std::size_t begin = 0; begin < cheap; begin += kFilesPerWork) found.push_back({{}, listed, begin, std::min(begin + kFilesPerWork, cheap)});
