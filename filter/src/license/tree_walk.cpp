@@ -46,7 +46,8 @@ class TreeWalk {
     pending_.push_back({});  // the root itself
   }
 
-  void work() {
+  // Works until no work is left; with `once`, stops after one piece.
+  void work(bool once = false) {
     try {
       Work item;
       while (take(item)) {
@@ -57,6 +58,7 @@ class TreeWalk {
         }
         item = {};
         done();
+        if (once) return;
       }
     } catch (...) {
       std::lock_guard lock(mutex_);
@@ -64,6 +66,11 @@ class TreeWalk {
       stop_ = true;
       wake_.notify_all();
     }
+  }
+
+  bool has_work() {
+    std::lock_guard lock(mutex_);
+    return !pending_.empty();
   }
 
   std::size_t finish() {
@@ -163,8 +170,13 @@ std::size_t walk_tree(const std::string& root, unsigned threads,
                       const std::function<void(int dir_fd, const char* name, const std::string& relative)>& on_file,
                       const std::function<bool(std::string_view name)>& costly) {
   TreeWalk walk(root, on_file, costly);
+  // The root is listed before the other threads start: they find work at once instead of going
+  // to sleep and being woken for it, and an empty tree starts none.
+  walk.work(true);
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&] { walk.work(); });
+  if (walk.has_work()) {
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&] { walk.work(); });
+  }
   walk.work();
   for (auto& thread : pool) thread.join();
   return walk.finish();
