@@ -336,6 +336,20 @@ ScannedFile scan_file(FileKind kind, std::string_view text, const LicenseOptions
   return out;
 }
 
+// Sorts by path through an index, so that each record (three strings) moves once, not at every
+// swap: a tree's headers come from several threads in no order, hundreds of them.
+void sort_by_path(std::vector<LicenseEvidence>& records) {
+  const auto by_path = [](const LicenseEvidence& a, const LicenseEvidence& b) { return a.path < b.path; };
+  if (std::is_sorted(records.begin(), records.end(), by_path)) return;
+  std::vector<std::size_t> order(records.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return by_path(records[a], records[b]); });
+  std::vector<LicenseEvidence> sorted;
+  sorted.reserve(records.size());
+  for (const auto i : order) sorted.push_back(std::move(records[i]));
+  records = std::move(sorted);
+}
+
 LicenseEvidence header_evidence(const std::string& path, const ScannedFile& f) {
   return {path, f.license.expression(), f.license.confidence(), "header"};
 }
@@ -402,19 +416,26 @@ class Collector {
         if (expression != kNoAssertion) add_part(expression, c);
       }
     }
-    const auto by_path = [](const auto& a, const auto& b) { return a.path < b.path; };
-    if (!std::is_sorted(headers.begin(), headers.end(), by_path)) std::sort(headers.begin(), headers.end(), by_path);
+    sort_by_path(headers);
     // Whether the folder's terms already name a header's licenses depends on the folder and the
-    // header's expression only (no header is recorded yet), and most headers of a folder agree.
-    std::map<std::pair<std::string, std::string>, bool> covered_by_folder;
+    // header's expression only (no header is recorded yet), and the headers of a folder (next to
+    // each other in path order) mostly agree: decided once per folder run and expression.
+    std::string folder = "\n";  // no folder's name
+    std::map<std::string, bool, std::less<>> covered;  // by expression, for `folder`
     for (const auto& h : headers) {
-      auto [it, added] = covered_by_folder.try_emplace({parent_of(h.path), h.spdx}, false);
-      if (added) {
+      const auto slash = h.path.rfind('/');
+      const std::string_view parent = slash == std::string::npos ? std::string_view() : std::string_view(h.path).substr(0, slash);
+      if (parent != folder) {
+        folder.assign(parent);
+        covered.clear();
+      }
+      auto it = covered.find(h.spdx);
+      if (it == covered.end()) {
         const auto applying = result.license_for(h.path);
         const auto own = ids_of(applying);
         const auto named = ids_of(h.spdx);
-        it->second = applying != kNoLicense && applying != kNoAssertion &&
-                     std::includes(own.begin(), own.end(), named.begin(), named.end());
+        it = covered.emplace(h.spdx, applying != kNoLicense && applying != kNoAssertion &&
+                                         std::includes(own.begin(), own.end(), named.begin(), named.end())).first;
       }
       if (!it->second) result.files.push_back(h);
     }
@@ -455,7 +476,7 @@ class Collector {
       if (f.kind == "header") add_everything(f.spdx);
     }
     result.all = everything.empty() ? result.spdx : join_and(everything);
-    std::sort(result.files.begin(), result.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    sort_by_path(result.files);
     return result;
   }
 
