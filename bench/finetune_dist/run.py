@@ -11,15 +11,12 @@ usage: bench/finetune_dist/run.py   (env: REPEATS=2 STEPS=8 BATCH=4 SEQ=256; SLU
 Input: tokens hashed from /usr/share text into the GPT-2 id range, one llm.c .bin shard.
 Model: the finetune benchmark's tiny config (4 layers, 4 heads, 256 wide, vocab 50257; 16.3M
 parameters, a 65 MB fp32 gradient to all-reduce each step)."""
-import glob
 import json
 import os
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import benchlib  # noqa: E402
@@ -31,19 +28,10 @@ SEQ = int(os.environ.get("SEQ", "256"))
 
 
 def make_input(path):
-    ids = []
-    for name in sorted(glob.glob("/usr/share/common-licenses/*") + glob.glob("/usr/share/perl5/**/*.pm", recursive=True)):
-        try:
-            words = open(name, errors="ignore").read().split()
-        except (IsADirectoryError, PermissionError):
-            continue
-        ids += [zlib.crc32(w.encode()) % 50257 for w in words]
-        if len(ids) > 400_000:
-            break
-    with open(path, "wb") as f:
-        f.write(struct.pack("<256i", 20240520, 1, len(ids), *([0] * 253)))
-        f.write(struct.pack(f"<{len(ids)}H", *ids))
-    return len(ids)
+    """The same tokens as the single-process benchmark (bench/finetune/make_tokens.py)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "finetune", "make_tokens.py")
+    subprocess.run([sys.executable, script, path], check=True)
+    return (os.path.getsize(path) - 1024) // 2  # after the 256-int header, one uint16 per token
 
 
 def run(work, mode):
