@@ -3,7 +3,6 @@
 // a last resort, combined into one SPDX expression.
 #include <algorithm>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
