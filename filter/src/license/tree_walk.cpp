@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -105,12 +106,15 @@ class TreeWalk {
     std::vector<Work> found;
     // getdents64 on the descriptor the files are then opened through (opendir would add an
     // fstat and its own descriptor per directory).
-    alignas(8) static thread_local char buffer[32 * 1024];
+    // On the heap, not in thread-local storage: a 32 KiB TLS block would be cleared for every
+    // thread of the process when it starts.
+    constexpr std::size_t kListing = 32 * 1024;
+    const auto buffer = std::make_unique_for_overwrite<std::uint64_t[]>(kListing / 8);  // dirent64 is 8-aligned
     for (;;) {
-      const ssize_t got = ::getdents64(listed->fd, buffer, sizeof buffer);
+      const ssize_t got = ::getdents64(listed->fd, buffer.get(), kListing);
       if (got <= 0) break;
       for (ssize_t at = 0; at < got;) {
-        const auto* entry = reinterpret_cast<const dirent64*>(buffer + at);
+        const auto* entry = reinterpret_cast<const dirent64*>(reinterpret_cast<const char*>(buffer.get()) + at);
         at += entry->d_reclen;
         const std::string_view name = entry->d_name;
         if (name == "." || name == "..") continue;
