@@ -91,17 +91,18 @@ TextBigrams number_bigrams(const std::vector<std::uint32_t>& keys) {
 // few vector operations, not 600 increments.
 std::vector<std::uint32_t> count_votes(const Bundle& bundle, const std::vector<std::uint32_t>& index_of) {
   std::vector<std::uint32_t> votes(bundle.templates().size(), 0);
-  std::size_t dense = 0;
+  std::vector<const std::uint64_t*> dense;
   for (const auto idx : index_of) {
     if (idx == Bundle::kAbsent) continue;
-    if (bundle.dense_set(idx) != nullptr) ++dense;
-    for (auto t : bundle.postings(idx)) ++votes[t];
+    if (const std::uint64_t* set = bundle.dense_set(idx)) {
+      dense.push_back(set);
+    } else {
+      for (auto t : bundle.postings(idx)) ++votes[t];
+    }
   }
-  if (dense == 0) return votes;
-  license::SlicedCounter counter(bundle.set_words(), dense);
-  for (const auto idx : index_of) {
-    if (const std::uint64_t* set = idx == Bundle::kAbsent ? nullptr : bundle.dense_set(idx)) counter.add(set);
-  }
+  if (dense.empty()) return votes;
+  license::SlicedCounter counter(bundle.set_words(), dense.size());
+  for (const auto* set : dense) counter.add(set);
   counter.add_to(votes);
   return votes;
 }
@@ -479,9 +480,8 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     bool merged = false;  // an exception folded into its license
   };
   std::vector<Found> found;
-  // Which distinct bigrams are each candidate's: a bit of a dense key's set, or a walk over a
-  // sparse key's few postings.
-  // Row c (numbered.distinct() bytes) is candidate c's.
+  // Which distinct bigrams are each candidate's (row c, `distinct` bytes, is candidate c's): a bit
+  // of a dense key's set, or a walk over a sparse key's few postings.
   const std::size_t distinct = numbered.distinct();
   std::vector<std::uint8_t> member(candidates.size() * distinct, 0);
   if (!candidates.empty()) {

@@ -104,10 +104,9 @@ class TreeWalk {
     if (listed->fd < 0) return;
     listed->relative = relative;
     std::vector<Work> found;
-    // getdents64 on the descriptor the files are then opened through (opendir would add an
-    // fstat and its own descriptor per directory).
-    // On the heap, not in thread-local storage: a 32 KiB TLS block would be cleared for every
-    // thread of the process when it starts.
+    // getdents64 on the descriptor the files are then opened through (opendir would add an fstat
+    // and its own descriptor per directory), into a buffer on the heap: as thread-local storage,
+    // 32 KiB would be cleared for every thread of the process when it starts.
     constexpr std::size_t kListing = 32 * 1024;
     const auto buffer = std::make_unique_for_overwrite<std::uint64_t[]>(kListing / 8);  // dirent64 is 8-aligned
     for (;;) {

@@ -1,8 +1,8 @@
 #pragma once
-// Walks a directory tree on several threads at once: each thread takes a directory, lists it
-// (handing its subdirectories to whichever thread is free) and then handles its files, so that
-// listing, which ext4 makes costly (every directory's names are hashed into a tree), overlaps the
-// reading instead of preceding it.
+// Walks a directory tree on several threads at once: a piece of work is a directory to list (its
+// subdirectories and its files, a few at a time, become work for whichever thread is free) or a
+// few files of a listed directory, so that listing, which ext4 makes costly (every directory's
+// names are hashed into a tree), overlaps the reading instead of preceding it.
 #include <cstddef>
 #include <functional>
 #include <string>
