@@ -21,6 +21,7 @@
 #include "license/header_cache.h"
 #include "license/license_words.h"
 #include "license/normalize.h"
+#include "license/region_search.h"
 #include "license/vote_counter.h"
 #include "sluice/core/hash.h"
 #include "sluice/filter/license.h"
@@ -29,20 +30,11 @@ namespace sluice::filter {
 namespace {
 
 using license::Bundle;
+using license::Region;
+using license::TextBigrams;
 
 constexpr std::size_t kMaxCandidates = 48;
 constexpr std::size_t kMaxRounds = 32;
-
-struct Region {
-  std::size_t begin = 0, end = 0;  // bigram positions [begin, end)
-  std::size_t matched = 0;         // distinct bigrams of the region found in the template
-  double dice = 0;
-  double foreign = 0;              // fraction of the region's distinct bigrams not in the template
-  // How well the template explains the region: Dice, less what the template cannot explain
-  // (a truncated Apache-2.0 is closer to Apache-2.0 than to Pixar's shorter Apache variant).
-  double prior = 0;                // see is_common
-  double rank() const { return dice - 2 * foreign + prior; }
-};
 
 // Licenses most repositories use. Between two templates that explain a text almost equally,
 // the common one is far more likely: an Apache-2.0 file without its appendix is Apache-2.0, not
@@ -56,15 +48,6 @@ bool is_common(std::string_view id) {
       "0BSD", "MIT-0"};
   return std::find(kCommon.begin(), kCommon.end(), id) != kCommon.end();
 }
-
-// A text's bigrams: `ids[p]` numbers the distinct bigrams 0..distinct-1 (in order of first
-// occurrence, at `first[id]`), so that counting the distinct bigrams of a region is a pass over a
-// counter array instead of a sort, and each distinct bigram is looked up once.
-struct TextBigrams {
-  std::vector<std::uint32_t> ids;
-  std::vector<std::size_t> first;
-  std::size_t distinct() const { return first.size(); }
-};
 
 TextBigrams number_bigrams(const std::vector<std::uint32_t>& keys) {
   TextBigrams out;
@@ -105,78 +88,6 @@ std::vector<std::uint32_t> count_votes(const Bundle& bundle, const std::vector<s
   for (const auto* set : dense) counter.add(set);
   counter.add_to(votes);
   return votes;
-}
-
-// `member[id]`: whether the distinct bigram `id` is one of template t's (computed once per
-// candidate from the postings, instead of a search per position and round). `counts` has one
-// zero per distinct bigram, and is all zero again on return.
-Region best_region(const Bundle& bundle, const TextBigrams& text, const std::uint8_t* member,
-                   const std::vector<std::uint8_t>& claimed, std::uint16_t t, std::vector<std::uint32_t>& counts) {
-  const auto& ids = text.ids;
-  const auto in_template = [&](std::size_t p) { return member[ids[p]] != 0; };
-  // Kadane over positions; claimed positions end a run.
-  long best = 0, current = 0;
-  std::size_t best_begin = 0, best_end = 0, start = 0;
-  for (std::size_t p = 0; p < ids.size(); ++p) {
-    if (claimed[p]) {
-      current = 0;
-      start = p + 1;
-      continue;
-    }
-    current += in_template(p) ? 1 : -1;
-    if (current <= 0) {
-      current = 0;
-      start = p + 1;
-    } else if (current > best) {
-      best = current;
-      best_begin = start;
-      best_end = p + 1;
-    }
-  }
-  Region region{best_begin, best_end, 0, 0};
-  if (best <= 0) return region;
-  // Two copies of one text (or a text and a shorter one inside it: BSD-2-Clause then
-  // BSD-3-Clause) form one run; a run much longer than the template is cut to the template-long
-  // window holding the most distinct template bigrams, so each copy is matched on its own.
-  const std::size_t length = bundle.templates()[t].words;
-  if (best_end - best_begin > length + length / 3 && length > 1) {
-    const std::size_t width = length - 1;
-    std::size_t distinct = 0, outside = 0, best_start = best_begin;
-    long best_score = -1;
-    for (std::size_t p = best_begin; p < best_end; ++p) {
-      if (!in_template(p)) ++outside;
-      else if (counts[ids[p]]++ == 0) ++distinct;
-      if (p >= best_begin + width) {
-        const std::size_t q = p - width;
-        if (!in_template(q)) --outside;
-        else if (--counts[ids[q]] == 0) --distinct;
-      }
-      // Most distinct template bigrams, then fewest foreign words; among equals the later
-      // window, which is the whole second copy when a shorter text precedes a longer one.
-      const long score = static_cast<long>(distinct) * 4096 - static_cast<long>(outside);
-      if (p + 1 >= best_begin + width && score >= best_score) {
-        best_score = score;
-        best_start = p + 1 - width;
-      }
-    }
-    for (std::size_t p = best_end > width ? std::max(best_begin, best_end - width) : best_begin; p < best_end; ++p) counts[ids[p]] = 0;
-    region.begin = best_start;
-    region.end = std::min(best_end, best_start + width);
-  }
-  // The region's distinct bigrams, and how many of them are the template's (a bigram is in the
-  // template or not wherever it occurs).
-  std::size_t window = 0;
-  for (std::size_t p = region.begin; p < region.end; ++p) {
-    if (counts[ids[p]]++ == 0) {
-      ++window;
-      region.matched += member[ids[p]];
-    }
-  }
-  for (std::size_t p = region.begin; p < region.end; ++p) counts[ids[p]] = 0;
-  const double template_size = bundle.templates()[t].bigrams;
-  region.dice = 2.0 * static_cast<double>(region.matched) / (static_cast<double>(window) + template_size);
-  region.foreign = 1.0 - static_cast<double>(region.matched) / static_cast<double>(window);
-  return region;
 }
 
 void add_unique(std::vector<LicenseMatch>& matches, LicenseMatch match) {
@@ -251,10 +162,11 @@ void find_notices_in(const std::vector<std::uint64_t>& words, TextLicense& resul
   for (std::size_t p = 0; p < words.size(); ++p) {
     if (((table.first_words >> (words[p] % 64)) & 1) == 0) continue;
     for (std::size_t k = 0; k < table.phrases.size(); ++k) {
+      // The first word alone rules out almost every phrase (the filter lets common words
+      // through), without a call to compare the rest.
       const auto& phrase = table.phrases[k];
-      if (phrase.size() <= words.size() - p && std::equal(phrase.begin(), phrase.end(), words.begin() + static_cast<std::ptrdiff_t>(p))) {
-        found |= std::uint64_t{1} << k;
-      }
+      if (phrase.front() != words[p] || phrase.size() > words.size() - p) continue;
+      if (std::equal(phrase.begin() + 1, phrase.end(), words.begin() + static_cast<std::ptrdiff_t>(p + 1))) found |= std::uint64_t{1} << k;
     }
   }
   for (const auto& [spdx, mask] : table.notices) {
@@ -480,47 +392,47 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
     bool merged = false;  // an exception folded into its license
   };
   std::vector<Found> found;
-  // Which distinct bigrams are each candidate's (row c, `distinct` bytes, is candidate c's): a bit
-  // of a dense key's set, or a walk over a sparse key's few postings.
-  const std::size_t distinct = numbered.distinct();
-  std::vector<std::uint8_t> member(candidates.size() * distinct, 0);
+  // Which distinct bigrams are each candidate's: a bit of a dense key's set, or a walk over a
+  // sparse key's few postings.
+  std::vector<license::CandidateTemplate> shapes;
+  for (const auto t : candidates) shapes.push_back({t, templates[t].words, templates[t].bigrams});
+  license::RegionSearch search(numbered, std::move(shapes));
   if (!candidates.empty()) {
     std::vector<int> candidate_of(templates.size(), -1);
     for (std::size_t c = 0; c < candidates.size(); ++c) candidate_of[candidates[c]] = static_cast<int>(c);
-    for (std::size_t d = 0; d < distinct; ++d) {
+    for (std::uint32_t d = 0; d < numbered.distinct(); ++d) {
       if (index_of[d] == Bundle::kAbsent) continue;
       if (const std::uint64_t* set = bundle.dense_set(index_of[d])) {
-        std::uint8_t* column = member.data() + d;
-        for (const auto t : candidates) {
-          *column = static_cast<std::uint8_t>((set[t / 64] >> (t % 64)) & 1);
-          column += distinct;
-        }
+        search.set_members(d, set);
         continue;
       }
       for (auto t : bundle.postings(index_of[d])) {
-        if (const int c = candidate_of[t]; c >= 0) member[static_cast<std::size_t>(c) * distinct + d] = 1;
+        if (const int c = candidate_of[t]; c >= 0) search.set_member(static_cast<std::size_t>(c), d);
       }
     }
   }
-  std::vector<std::uint32_t> counts(numbered.distinct(), 0);
   // A candidate's best region stays the best while the claimed positions stay outside it, so it
   // is computed again only when a round claims part of it.
   std::vector<Region> regions(candidates.size());
   std::vector<bool> stale(candidates.size(), true);
+  std::vector<std::size_t> searched;
   std::size_t unclaimed = keys.size();
   for (std::size_t round = 0; round < kMaxRounds && !candidates.empty(); ++round) {
+    searched.clear();
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      if (!stale[c]) continue;
+      stale[c] = false;
+      // The region lies in unclaimed positions, so it cannot hold more of the template's
+      // bigrams than there are unclaimed positions (the same bound as the floor above).
+      if (static_cast<double>(unclaimed) >= floor * templates[candidates[c]].bigrams) searched.push_back(c);
+      else regions[c] = Region{};
+    }
+    search.find(claimed, searched, regions);
     // The accepted region that explains the most of the text wins this round: a license plus
     // its exception beats the license alone, BSD-3-Clause beats the BSD-2-Clause inside it.
     std::size_t best = candidates.size();
     Region best_region_found;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
-      if (stale[c]) {
-        // The region lies in unclaimed positions, so it cannot hold more of the template's
-        // bigrams than there are unclaimed positions (the same bound as the floor above).
-        const bool reachable = static_cast<double>(unclaimed) >= floor * templates[candidates[c]].bigrams;
-        regions[c] = reachable ? best_region(bundle, numbered, member.data() + c * distinct, claimed, candidates[c], counts) : Region{};
-        stale[c] = false;
-      }
       Region region = regions[c];
       if (debug) {
         std::fprintf(stderr, "license: round %zu %-24s votes %u/%u region [%zu,%zu) matched %zu dice %.4f foreign %.4f\n", round,
