@@ -8,6 +8,7 @@
 // license does not dilute the license's score.
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,10 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "license/bundle.h"
 #include "license/expression.h"
@@ -130,12 +135,12 @@ const std::vector<Notice>& notices() {
   return kNotices;
 }
 
-// The notices' phrases as word hashes, and a one-word filter: bit (h % 64) is set for the first
-// word h of every phrase, so a text is read once and a phrase compared only where one may start.
+// The notices' phrases as word hashes, and a one-word filter: bucket (h % 64) lists the phrases
+// whose first word is h, so a text is read once and a phrase compared only where it may start.
 struct NoticeTable {
   std::vector<std::vector<std::uint64_t>> phrases;                 // every notice's, in order
   std::vector<std::pair<std::string, std::uint64_t>> notices;      // spdx, its phrases as a mask
-  std::uint64_t first_words = 0;
+  std::array<std::vector<std::size_t>, 64> starting;               // by first word % 64: phrases, in order
 };
 
 const NoticeTable& notice_table() {
@@ -146,7 +151,7 @@ const NoticeTable& notice_table() {
       for (const char* p : notice.phrases) {
         mask |= std::uint64_t{1} << table.phrases.size();
         table.phrases.push_back(license::normalize_license_text(p, false).words);
-        table.first_words |= std::uint64_t{1} << (table.phrases.back().front() % 64);
+        table.starting[table.phrases.back().front() % 64].push_back(table.phrases.size() - 1);
       }
       table.notices.emplace_back(notice.spdx, mask);
     }
@@ -160,10 +165,7 @@ void find_notices_in(const std::vector<std::uint64_t>& words, TextLicense& resul
   const auto& table = notice_table();
   std::uint64_t found = 0;  // bit k: phrase k occurs in the words
   for (std::size_t p = 0; p < words.size(); ++p) {
-    if (((table.first_words >> (words[p] % 64)) & 1) == 0) continue;
-    for (std::size_t k = 0; k < table.phrases.size(); ++k) {
-      // The first word alone rules out almost every phrase (the filter lets common words
-      // through), without a call to compare the rest.
+    for (const auto k : table.starting[words[p] % 64]) {
       const auto& phrase = table.phrases[k];
       if (phrase.front() != words[p] || phrase.size() > words.size() - p) continue;
       if (std::equal(phrase.begin() + 1, phrase.end(), words.begin() + static_cast<std::ptrdiff_t>(p + 1))) found |= std::uint64_t{1} << k;
@@ -338,6 +340,44 @@ const std::vector<std::uint32_t>& needed_votes(const Bundle& bundle, double floo
   return needed;
 }
 
+// The first template whose normalised text is exactly the text's, or kNoTemplate: by the
+// bundle's exact hashes, sorted once.
+constexpr std::size_t kNoTemplate = ~std::size_t{0};
+std::size_t exact_template(const Bundle& bundle, const license::NormalizedText& normalized) {
+  static const auto kByHash = [&bundle] {
+    std::vector<std::pair<std::uint64_t, std::size_t>> out;
+    const auto templates = bundle.templates();
+    for (std::size_t t = 0; t < templates.size(); ++t) out.emplace_back(templates[t].exact_hash, t);
+    std::sort(out.begin(), out.end());
+    return out;
+  }();
+  const auto templates = bundle.templates();
+  auto it = std::lower_bound(kByHash.begin(), kByHash.end(), std::pair{normalized.exact_hash, std::size_t{0}});
+  for (; it != kByHash.end() && it->first == normalized.exact_hash; ++it) {
+    if (templates[it->second].words == normalized.words.size()) return it->second;
+  }
+  return kNoTemplate;
+}
+
+// The templates whose votes reach what they need, in template order: eight compared at a time.
+std::vector<std::uint16_t> reaching(const std::vector<std::uint32_t>& votes, const std::vector<std::uint32_t>& needed) {
+  std::vector<std::uint16_t> out;
+  std::size_t t = 0;
+#if defined(__AVX2__)
+  for (; t + 8 <= votes.size(); t += 8) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(votes.data() + t));
+    const __m256i n = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(needed.data() + t));
+    // votes >= needed, unsigned: max(votes, needed) == votes
+    auto mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_max_epu32(v, n), v))));
+    for (; mask != 0; mask &= mask - 1) out.push_back(static_cast<std::uint16_t>(t + static_cast<std::size_t>(std::countr_zero(mask))));
+  }
+#endif
+  for (; t < votes.size(); ++t) {
+    if (votes[t] >= needed[t]) out.push_back(static_cast<std::uint16_t>(t));
+  }
+  return out;
+}
+
 // The matcher proper, on a text already normalised (`text` is the raw text, for its
 // SPDX-License-Identifier lines).
 TextLicense match_normalized(std::string_view text, const license::NormalizedText& normalized, const LicenseOptions& options) {
@@ -346,11 +386,9 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   TextLicense result;
   const auto& words = normalized.words;
   if (words.empty()) return result;
-  for (std::size_t t = 0; t < templates.size(); ++t) {
-    if (templates[t].exact_hash == normalized.exact_hash && templates[t].words == words.size()) {
-      result.matches.push_back({std::string(bundle.id(t)), 1.0, "exact"});
-      return result;
-    }
+  if (const auto t = exact_template(bundle, normalized); t != kNoTemplate) {
+    result.matches.push_back({std::string(bundle.id(t)), 1.0, "exact"});
+    return result;
   }
   if (words.size() < 2) {
     result.unmatched_words = words.size();
@@ -369,10 +407,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   // so its Dice is at most 2v / (v + T), which reaches the threshold only from this share of T.
   const double floor = options.threshold / (2.0 - options.threshold);
   const auto& needed = needed_votes(bundle, floor);
-  std::vector<std::uint16_t> candidates;
-  for (std::size_t t = 0; t < templates.size(); ++t) {
-    if (votes[t] >= needed[t]) candidates.push_back(static_cast<std::uint16_t>(t));
-  }
+  std::vector<std::uint16_t> candidates = reaching(votes, needed);
   // Closest first by the share of the template's bigrams the text holds, so that a short text
   // (an exception, a zlib notice) inside a long file still makes the list.
   std::sort(candidates.begin(), candidates.end(), [&](std::uint16_t a, std::uint16_t b) {
@@ -469,7 +504,7 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   // Licenses after words such as "bundled" or "third-party" (outside every matched text) are
   // those of code the project ships, not the project's own.
   std::size_t first_marker = claimed.size();
-  for (std::size_t p = 0; p < claimed.size(); ++p) {
+  for (std::size_t p = 0; p < claimed.size() && !found.empty(); ++p) {
     if (!claimed[p] && third_party_marker(words, p)) {
       first_marker = p;
       break;
