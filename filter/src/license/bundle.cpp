@@ -72,4 +72,17 @@ std::uint32_t Bundle::find(std::uint32_t key) const {
   return static_cast<std::uint32_t>(it - keys_.begin());
 }
 
+void Bundle::find_all(std::span<const std::uint32_t> keys, std::span<std::uint32_t> out) const {
+  const auto bucket = [](std::uint32_t key) { return key >> (32 - kBucketBits); };
+  for (const auto key : keys) __builtin_prefetch(buckets_.data() + bucket(key));
+  for (const auto key : keys) __builtin_prefetch(keys_.data() + buckets_[bucket(key)]);
+  for (std::size_t i = 0; i < keys.size(); ++i) out[i] = find(keys[i]);
+  for (const auto index : out) {
+    if (index != kAbsent) __builtin_prefetch(offsets_.data() + index);
+  }
+  for (const auto index : out) {
+    if (index != kAbsent) __builtin_prefetch(postings_.data() + offsets_[index]);
+  }
+}
+
 }  // namespace sluice::filter::license

@@ -20,6 +20,10 @@ class Bundle {
   // Index of `key` in the sorted bigram keys, or kAbsent.
   static constexpr std::uint32_t kAbsent = 0xFFFFFFFFu;
   std::uint32_t find(std::uint32_t key) const;
+  // out[i] = find(keys[i]) for every key, and the keys' postings brought towards the cache. A
+  // fresh process finds each key in memory, not in the cache: every step is taken for all keys
+  // before the next step needs it, so that their memory reads overlap instead of queueing.
+  void find_all(std::span<const std::uint32_t> keys, std::span<std::uint32_t> out) const;
   // A sparse key's templates, ascending (empty for a dense key).
   std::span<const std::uint16_t> postings(std::uint32_t index) const {
     const auto list = postings_.subspan(offsets_[index], offsets_[index + 1] - offsets_[index]);

@@ -57,20 +57,33 @@ bool is_common(std::string_view id) {
 TextBigrams number_bigrams(const std::vector<std::uint32_t>& keys) {
   TextBigrams out;
   out.ids.resize(keys.size());
-  // Open addressing over the keys' low bits (they are hashes already), at most half full.
-  const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, 2 * keys.size()));
+  // Open addressing over the keys' low bits (they are hashes already), at most half full. The
+  // table is the thread's, all empty between calls (only the slots used are emptied again): a
+  // header's table is small, but a fresh one cost an allocation and a clear for every text.
+  struct Table {
+    std::vector<std::uint32_t> key, id;
+    std::vector<std::size_t> used;
+  };
+  thread_local Table table;
   constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
-  std::vector<std::uint32_t> slot_key(capacity), slot_id(capacity, kEmpty);
+  const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, 2 * keys.size()));
+  if (table.id.size() < capacity) {
+    table.key.resize(capacity);
+    table.id.resize(capacity, kEmpty);
+  }
   for (std::size_t p = 0; p < keys.size(); ++p) {
     std::size_t slot = keys[p] & (capacity - 1);
-    while (slot_id[slot] != kEmpty && slot_key[slot] != keys[p]) slot = (slot + 1) & (capacity - 1);
-    if (slot_id[slot] == kEmpty) {
-      slot_key[slot] = keys[p];
-      slot_id[slot] = static_cast<std::uint32_t>(out.first.size());
+    while (table.id[slot] != kEmpty && table.key[slot] != keys[p]) slot = (slot + 1) & (capacity - 1);
+    if (table.id[slot] == kEmpty) {
+      table.key[slot] = keys[p];
+      table.id[slot] = static_cast<std::uint32_t>(out.first.size());
+      table.used.push_back(slot);
       out.first.push_back(p);
     }
-    out.ids[p] = slot_id[slot];
+    out.ids[p] = table.id[slot];
   }
+  for (const auto slot : table.used) table.id[slot] = kEmpty;
+  table.used.clear();
   return out;
 }
 
@@ -340,21 +353,25 @@ const std::vector<std::uint32_t>& needed_votes(const Bundle& bundle, double floo
   return needed;
 }
 
-// The first template whose normalised text is exactly the text's, or kNoTemplate: by the
-// bundle's exact hashes, sorted once.
+// The first template whose normalised text is exactly the text's, or kNoTemplate: through an
+// open-addressing table of the bundle's exact hashes, built once (in template order, so that
+// the probe meets equal hashes lowest template first).
 constexpr std::size_t kNoTemplate = ~std::size_t{0};
 std::size_t exact_template(const Bundle& bundle, const license::NormalizedText& normalized) {
-  static const auto kByHash = [&bundle] {
-    std::vector<std::pair<std::uint64_t, std::size_t>> out;
-    const auto templates = bundle.templates();
-    for (std::size_t t = 0; t < templates.size(); ++t) out.emplace_back(templates[t].exact_hash, t);
-    std::sort(out.begin(), out.end());
-    return out;
-  }();
   const auto templates = bundle.templates();
-  auto it = std::lower_bound(kByHash.begin(), kByHash.end(), std::pair{normalized.exact_hash, std::size_t{0}});
-  for (; it != kByHash.end() && it->first == normalized.exact_hash; ++it) {
-    if (templates[it->second].words == normalized.words.size()) return it->second;
+  const std::size_t capacity = std::bit_ceil(2 * templates.size() + 1);
+  static const auto kSlots = [&] {
+    std::vector<std::size_t> slots(capacity, kNoTemplate);
+    for (std::size_t t = 0; t < templates.size(); ++t) {
+      std::size_t slot = templates[t].exact_hash & (capacity - 1);
+      while (slots[slot] != kNoTemplate) slot = (slot + 1) & (capacity - 1);
+      slots[slot] = t;
+    }
+    return slots;
+  }();
+  for (std::size_t slot = normalized.exact_hash & (capacity - 1); kSlots[slot] != kNoTemplate; slot = (slot + 1) & (capacity - 1)) {
+    const auto& t = templates[kSlots[slot]];
+    if (t.exact_hash == normalized.exact_hash && t.words == normalized.words.size()) return kSlots[slot];
   }
   return kNoTemplate;
 }
@@ -398,8 +415,9 @@ TextLicense match_normalized(std::string_view text, const license::NormalizedTex
   for (std::size_t p = 0; p + 1 < words.size(); ++p) keys[p] = license::bigram_key(words[p], words[p + 1]);
   // Each distinct bigram looked up once; index_of[d] is its place in the bundle or kAbsent.
   const TextBigrams numbered = number_bigrams(keys);
-  std::vector<std::uint32_t> index_of(numbered.distinct());
-  for (std::size_t d = 0; d < numbered.distinct(); ++d) index_of[d] = bundle.find(keys[numbered.first[d]]);
+  std::vector<std::uint32_t> distinct_keys(numbered.distinct()), index_of(numbered.distinct());
+  for (std::size_t d = 0; d < numbered.distinct(); ++d) distinct_keys[d] = keys[numbered.first[d]];
+  bundle.find_all(distinct_keys, index_of);
   // Pre-filter: per template, the distinct bigrams of the text it holds.
   const std::vector<std::uint32_t> votes = count_votes(bundle, index_of);
   // A template can only reach the threshold if the text holds most of its bigrams: a region's
