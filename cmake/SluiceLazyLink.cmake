@@ -97,7 +97,10 @@ function(sluice_lazy_library name pkg_target pkg_prefix)
 
   # One assembly block: the descriptor the resolver reads, the names, the table, and per function
   # a stub (jump through its entry) and a first-call path (entry index in r11, which no argument
-  # uses, then the shared resolver).
+  # uses, then the shared resolver). The names are reached by 32-bit offsets from the first one,
+  # which the assembler computes: unlike the table's entries, which must hold addresses, a pointer
+  # per name would be one more relocation for the dynamic loader to write at every start (1,700
+  # for the libraries sluice binds so).
   set(p "sluice_lazy_${name}")
   set(table "")
   set(names "")
@@ -107,7 +110,7 @@ function(sluice_lazy_library name pkg_target pkg_prefix)
   foreach(function ${functions})
     math(EXPR offset "${index} * 8")
     string(APPEND table "  .quad .L${p}_first_${index}\n")
-    string(APPEND names "  .quad .L${p}_name_${index}\n")
+    string(APPEND names "  .long .L${p}_name_${index} - .L${p}_names\n")
     string(APPEND strings ".L${p}_name_${index}: .asciz \"${function}\"\n")
     string(APPEND stubs "  .globl ${function}\n  .hidden ${function}\n  .type ${function}, @function\n  .p2align 4\n"
                         "${function}:\n  jmp *${p}_table+${offset}(%rip)\n"
@@ -121,15 +124,17 @@ function(sluice_lazy_library name pkg_target pkg_prefix)
 // Every block restores the compiler's section (push/pop): it emits more after this asm.
 asm(R\"ASM(
   .pushsection .rodata
+.L${p}_names:
 ${strings}
+  .p2align 2
+.L${p}_name_offsets:
+${names}
 ${data_strings}
   .popsection
   .pushsection .data
   .p2align 3
 ${p}_table:
 ${table}
-.L${p}_names:
-${names}
 .L${p}_data_names:
 ${data_names}
 .L${p}_data_places:
@@ -139,7 +144,7 @@ ${data_sizes}
 .L${p}_soname: .asciz \"${soname}\"
   .p2align 3
 .L${p}_library:
-  .quad .L${p}_soname, .L${p}_names, ${p}_table, 0
+  .quad .L${p}_soname, .L${p}_names, .L${p}_name_offsets, ${p}_table, 0
   .quad ${data_count}, .L${p}_data_names, .L${p}_data_places, .L${p}_data_sizes
 ${data_objects}
   .popsection

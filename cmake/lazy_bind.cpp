@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
@@ -11,10 +12,12 @@
 
 namespace {
 
-// Laid out by the generated assembly: eight 8-byte fields.
+// Laid out by the generated assembly: nine 8-byte fields.
 struct LazyLibrary {
   const char* soname;
-  const char* const* names;
+  // Function i's name is at names + name_offsets[i] (offsets: no relocation per name).
+  const char* names;
+  const std::uint32_t* name_offsets;
   void** table;
   void* handle;  // null until the library is loaded
   // The library's data tables and the placeholders that inline code of its headers reads.
@@ -60,8 +63,9 @@ extern "C" void sluice_lazy_load(LazyLibrary* library) {
 extern "C" void* sluice_lazy_bind(LazyLibrary* library, unsigned index) {
   const std::lock_guard lock(bind_mutex());
   load(library);
-  void* function = dlsym(library->handle, library->names[index]);
-  if (function == nullptr) fail("find", library->names[index], dlerror());
+  const char* name = library->names + library->name_offsets[index];
+  void* function = dlsym(library->handle, name);
+  if (function == nullptr) fail("find", name, dlerror());
   // Other threads read the entry without the lock; an aligned pointer store is atomic.
   __atomic_store_n(&library->table[index], function, __ATOMIC_RELEASE);
   return function;

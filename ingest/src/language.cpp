@@ -30,9 +30,9 @@ using Candidates = std::vector<std::uint16_t>;
 
 Candidates lookup(std::span<const ld::Key> table, std::string_view key) {
   const auto first = std::lower_bound(table.begin(), table.end(), key,
-                                      [](const ld::Key& entry, std::string_view k) { return std::string_view(entry.key) < k; });
+                                      [](const ld::Key& entry, std::string_view k) { return ld::text(entry.key) < k; });
   Candidates found;
-  for (auto it = first; it != table.end() && std::string_view(it->key) == key; ++it) found.push_back(it->language);
+  for (auto it = first; it != table.end() && ld::text(it->key) == key; ++it) found.push_back(it->language);
   return found;
 }
 
@@ -192,7 +192,7 @@ class HeuristicPatterns {
   };
   HeuristicPatterns() : patterns_(ld::kClausePatterns.size()), once_(ld::kClausePatterns.size()) {}
   const Pattern& pattern(std::size_t i) {
-    std::call_once(once_[i], [&] { patterns_[i] = std::make_unique<Pattern>(ld::kClausePatterns[i]); });
+    std::call_once(once_[i], [&] { patterns_[i] = std::make_unique<Pattern>(ld::text(ld::kClausePatterns[i])); });
     return *patterns_[i];
   }
 
@@ -236,7 +236,7 @@ Candidates by_heuristics(std::string_view name, std::string_view content) {
   for (const auto& group : ld::kDisambiguations) {
     bool applies = false;
     for (std::uint32_t e = group.first_extension; e < group.first_extension + group.extension_count; ++e) {
-      if (std::string_view(lowered).ends_with(ld::kDisambiguationExtensions[e])) applies = true;
+      if (std::string_view(lowered).ends_with(ld::text(ld::kDisambiguationExtensions[e]))) applies = true;
     }
     if (!applies) continue;
     const std::string_view data = utf8_prefix(content, kHeuristicBytes);
@@ -261,7 +261,7 @@ Candidates narrow(const Candidates& current, const Candidates& found) {
   return both.empty() ? found : both;
 }
 
-std::string_view name_of(std::uint16_t language) { return ld::kLanguages[language].name; }
+std::string_view name_of(std::uint16_t language) { return ld::text(ld::kLanguages[language].name); }
 
 // The lower-case text that any match of `pattern` must contain ("node_modules/" for
 // "(^|/)node_modules/"), or "" when no such text is certain. Only characters outside groups and
@@ -316,12 +316,12 @@ std::string required_literal(std::string_view pattern) {
 // them (168 std::string::find calls per path were 6% of reading /usr/include).
 class PathRules {
  public:
-  explicit PathRules(std::span<const char* const> patterns) : rules_(patterns.size()) {
+  explicit PathRules(std::span<const ld::String> patterns) : rules_(patterns.size()) {
     if (rules_.size() > kMaxRules) throw std::logic_error("PathRules: too many rules");
     for (std::size_t i = 0; i < patterns.size(); ++i) {
       const auto index = static_cast<std::uint16_t>(i);
-      rules_[i].pattern = patterns[i];
-      rules_[i].literal = required_literal(patterns[i]);
+      rules_[i].pattern = ld::text(patterns[i]);
+      rules_[i].literal = required_literal(rules_[i].pattern);
       const std::string& literal = rules_[i].literal;
       if (literal.empty()) {
         unfiltered_.push_back(index);
@@ -362,7 +362,7 @@ class PathRules {
   // A rule's regex is compiled (and JIT-compiled) the first time its text is found in a path:
   // compiling all of linguist's path rules up front was a tenth of a small repository's run.
   struct Rule {
-    const char* pattern = nullptr;
+    std::string_view pattern;
     std::string literal;  // lower case; empty or at least 2 bytes
     const Regex& regex() const {
       std::call_once(once, [&] { compiled = std::make_unique<Regex>(pattern); });
@@ -395,14 +395,14 @@ std::string_view detect_language(std::string_view path, std::string_view content
   // Where linguist would ask its statistical classifier, prefer the language whose primary (first
   // listed) extension this is: .mpl is Maple's own and only one of JetBrains MPS's.
   for (const auto language : candidates) {
-    if (!extension.empty() && extension == ld::kLanguages[language].primary_extension) return name_of(language);
+    if (!extension.empty() && extension == ld::text(ld::kLanguages[language].primary_extension)) return name_of(language);
   }
   return name_of(candidates[0]);
 }
 
 std::string_view language_type(std::string_view language) {
   for (const auto& entry : ld::kLanguages) {
-    if (language == entry.name) {
+    if (language == ld::text(entry.name)) {
       switch (entry.type) {
         case ld::LanguageType::kProgramming: return "programming";
         case ld::LanguageType::kMarkup: return "markup";

@@ -2,23 +2,41 @@
 // Tables compiled from GitHub linguist's data files by tools/linguist_gen.cpp at build time
 // (languages.yml, heuristics.yml, vendor.yml, documentation.yml, generated.rb). Regular
 // expressions are already translated from Ruby's dialect to PCRE2's and checked to compile.
+//
+// The tables hold no pointers: every string is in one blob, kStrings, and a table holds its
+// offset and size there. In a position-independent executable each pointer in a table is a
+// relocation that the dynamic loader writes, copying the page it is on, at every start: with
+// pointers these tables were 6,100 relocations over 84 KB, paid by every command, including those
+// that never look at a language.
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace sluice::ingest::linguist {
+
+// Every string of the tables, each followed by a NUL (none contains one).
+extern const char kStrings[];
+
+// Where one string of the tables lies in kStrings.
+struct String {
+  std::uint32_t offset, size;
+};
+
+// The string `s`; its data() is a NUL-terminated C string too.
+inline std::string_view text(String s) { return {kStrings + s.offset, s.size}; }
 
 enum class LanguageType : std::uint8_t { kProgramming, kMarkup, kData, kProse };
 
 struct Language {
-  const char* name;
+  String name;
   LanguageType type;
-  const char* primary_extension;  // the first one languages.yml lists ("" if none), lower case
+  String primary_extension;  // the first one languages.yml lists ("" if none), lower case
 };
 
 // One (key, language) pair; a key with several languages has several consecutive entries.
-// Sorted by key (byte order), then by language index.
+// Sorted by key (byte order of text(key)), then by language index.
 struct Key {
-  const char* key;
+  String key;
   std::uint16_t language;
 };
 
@@ -48,14 +66,14 @@ extern const std::span<const Key> kExtensions;    // lower case, with the dot: "
 extern const std::span<const Key> kFilenames;     // exact base names: "Makefile", ".bashrc"
 extern const std::span<const Key> kInterpreters;  // "python3", "node"
 extern const std::span<const Key> kAliases;       // lower case names and aliases: "c++", "cpp", "python"
-extern const std::span<const char* const> kDisambiguationExtensions;
+extern const std::span<const String> kDisambiguationExtensions;
 extern const std::span<const Disambiguation> kDisambiguations;
 extern const std::span<const Rule> kRules;
 extern const std::span<const std::uint16_t> kRuleLanguages;
 extern const std::span<const Clause> kClauses;
-extern const std::span<const char* const> kClausePatterns;
-extern const std::span<const char* const> kVendorPatterns;
-extern const std::span<const char* const> kDocumentationPatterns;
-extern const std::span<const char* const> kGeneratedPatterns;
+extern const std::span<const String> kClausePatterns;
+extern const std::span<const String> kVendorPatterns;
+extern const std::span<const String> kDocumentationPatterns;
+extern const std::span<const String> kGeneratedPatterns;
 
 }  // namespace sluice::ingest::linguist

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string_view>
+#include <utility>
 
 #include "encoding.h"
 #include "linguist_data.h"
@@ -148,6 +150,35 @@ TEST(Language, TypesComeFromLanguagesYml) {
   EXPECT_EQ(language_type("No Such Language"), "");
 }
 
+// The tables hold offsets into one blob of NUL-separated strings. Lookups binary-search the key
+// tables by the bytes of text(key), so those must be in that order; and each string must also be
+// readable as a C string, ending at its size.
+TEST(LinguistTables, KeysAreSortedAndEveryStringEndsWithANul) {
+  namespace ld = sluice::ingest::linguist;
+  const auto is_c_string = [](std::string_view s) {
+    return s.find('\0') == std::string_view::npos && s.data()[s.size()] == '\0';
+  };
+  for (const auto table : {ld::kExtensions, ld::kFilenames, ld::kInterpreters, ld::kAliases}) {
+    ASSERT_FALSE(table.empty());
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      EXPECT_TRUE(is_c_string(ld::text(table[i].key)));
+      EXPECT_LT(table[i].language, ld::kLanguages.size());
+      if (i > 0) {
+        EXPECT_LT(std::pair(ld::text(table[i - 1].key), table[i - 1].language), std::pair(ld::text(table[i].key), table[i].language));
+      }
+    }
+  }
+  for (const auto& language : ld::kLanguages) {
+    EXPECT_TRUE(is_c_string(ld::text(language.name)));
+    EXPECT_TRUE(is_c_string(ld::text(language.primary_extension)));
+  }
+  for (const auto list : {ld::kDisambiguationExtensions, ld::kClausePatterns, ld::kVendorPatterns, ld::kDocumentationPatterns,
+                          ld::kGeneratedPatterns}) {
+    ASSERT_FALSE(list.empty());
+    for (const auto entry : list) EXPECT_TRUE(is_c_string(ld::text(entry)));
+  }
+}
+
 TEST(PathRules, VendoredGeneratedAndDocumentationFollowLinguist) {
   EXPECT_TRUE(is_vendored_path("node_modules/left-pad/index.js"));
   EXPECT_TRUE(is_vendored_path("src/vendor/lib.c"));
@@ -219,7 +250,8 @@ TEST(RequiredTexts, NeverRuleOutAMatchOnRealFiles) {
   }
   ASSERT_GT(samples.size(), 40u);
   std::size_t checked = 0, filtered = 0;
-  for (const char* pattern : sluice::ingest::linguist::kClausePatterns) {
+  for (const auto entry : sluice::ingest::linguist::kClausePatterns) {
+    const std::string_view pattern = sluice::ingest::linguist::text(entry);
     const auto texts = sluice::ingest::required_texts(pattern);
     if (texts.empty()) continue;
     ++filtered;
