@@ -241,25 +241,31 @@ std::size_t next_set(const std::vector<ByteBlock>& blocks, std::size_t from, std
   return limit;
 }
 
-// The end of the word that starts at `from`: the first clear word bit after it.
-std::size_t word_end(const std::vector<ByteBlock>& blocks, std::size_t from) {
-  std::size_t b = from / 64;
-  std::uint64_t rest = ~blocks[b].word >> (from % 64);
-  if (rest != 0) return from + static_cast<std::size_t>(std::countr_zero(rest));
-  while ((rest = ~blocks[++b].word) == 0) {
-  }
-  return b * 64 + static_cast<std::size_t>(std::countr_zero(rest));
-}
-
 // split_line for a line [begin, end) of ASCII without '<': its words are the runs of word bits,
-// viewed in scratch.lowered.
+// viewed in scratch.lowered. The runs' edges are the bits that differ from the bit before them,
+// so each block of the line costs a shift and an xor, and each word two countr_zero.
 std::size_t split_ascii_line(std::string_view text, std::size_t begin, std::size_t end, const Scratch& scratch, Word* words) {
-  std::size_t count = 0;
-  for (std::size_t at = next_set<&ByteBlock::word>(scratch.blocks, begin, end); at < end;) {
-    const std::size_t stop = word_end(scratch.blocks, at);
-    words[count++] = {std::string_view(scratch.lowered.data() + at, stop - at), stop < end ? text[stop] : ' '};
-    at = next_set<&ByteBlock::word>(scratch.blocks, stop, end);
+  // Local copies: the stores of words could alias the vectors' members.
+  const char* lowered = scratch.lowered.data();
+  const ByteBlock* blocks = scratch.blocks.data();
+  std::size_t count = 0, word_start = 0;
+  std::uint64_t before = 0;  // the word bit before the block's first byte
+  for (std::size_t b = begin / 64; b * 64 < end; ++b) {
+    std::uint64_t bits = blocks[b].word;
+    if (b == begin / 64) bits &= ~std::uint64_t{0} << (begin % 64);
+    if (end - b * 64 < 64) bits &= (std::uint64_t{1} << (end - b * 64)) - 1;
+    for (std::uint64_t edges = bits ^ (bits << 1 | before); edges != 0; edges &= edges - 1) {
+      const std::size_t at = b * 64 + static_cast<std::size_t>(std::countr_zero(edges));
+      if ((bits >> (at % 64) & 1) != 0) {
+        word_start = at;
+      } else {
+        words[count++] = {std::string_view(lowered + word_start, at - word_start), at < end ? text[at] : ' '};
+      }
+    }
+    before = bits >> 63;
   }
+  // A word up to a line end that is a block's end (where no edge was seen).
+  if (before != 0) words[count++] = {std::string_view(lowered + word_start, end - word_start), ' '};
   return count;
 }
 
