@@ -14,8 +14,10 @@ constexpr std::array<std::string_view, 8> kWords = {"icens", "ICENS", "icenc", "
 
 bool word_at(std::string_view text, std::size_t at) {
   const auto rest = text.substr(at);
+  if (rest.size() < 5) return false;  // the shortest word
+  // The second bytes tell the words apart: one compare for most of them, not a whole word.
   for (const auto word : kWords) {
-    if (rest.starts_with(word)) return true;
+    if (rest[1] == word[1] && rest.starts_with(word)) return true;
   }
   return false;
 }
@@ -46,13 +48,15 @@ std::uint64_t candidates(const char* p) {
   const auto load = [](const std::array<char, 32>& table) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table.data())); };
   const __m256i first = load(kPairFirst), second = load(kPairSecond), fold = _mm256_set1_epi8(0x20);
   const auto folded = [&](const char* at) { return _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(at)), fold); };
-  const auto half = [&](const char* at) {
+  const auto hits = [&](const char* at) {
     const __m256i b1 = folded(at + 1), b2 = folded(at + 2);
-    const __m256i hit = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(first, b1), b1),
-                                         _mm256_cmpeq_epi8(_mm256_shuffle_epi8(second, b1), b2));
-    return static_cast<std::uint32_t>(_mm256_movemask_epi8(hit));
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(first, b1), b1), _mm256_cmpeq_epi8(_mm256_shuffle_epi8(second, b1), b2));
   };
-  return half(p) | std::uint64_t{half(p + 32)} << 32;
+  const __m256i low = hits(p), high = hits(p + 32), any = _mm256_or_si256(low, high);
+  // Most steps have no candidate: one test for them instead of two masks.
+  if (_mm256_testz_si256(any, any) != 0) return 0;
+  const auto mask = [](__m256i hit) { return static_cast<std::uint32_t>(_mm256_movemask_epi8(hit)); };
+  return mask(low) | std::uint64_t{mask(high)} << 32;
 }
 
 // Whether a candidate of `mask` (bit k: position at + k) starts a word.
