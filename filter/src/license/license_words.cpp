@@ -23,6 +23,15 @@ bool word_at(std::string_view text, std::size_t at) {
 }
 
 #if defined(__AVX2__)
+// The 64-bit mask of two 32-position hit vectors (bit k: position k of `low`, 32 + k of `high`).
+// Most steps have no hit: one test for them instead of two masks.
+std::uint64_t hit_mask(__m256i low, __m256i high) {
+  const __m256i any = _mm256_or_si256(low, high);
+  if (_mm256_testz_si256(any, any) != 0) return 0;
+  const auto mask = [](__m256i hits) { return static_cast<std::uint32_t>(_mm256_movemask_epi8(hits)); };
+  return mask(low) | std::uint64_t{mask(high)} << 32;
+}
+
 // The second and third bytes of the words, case folded: "ce" (icen), "rm" (ermi), "py" (opyr).
 constexpr std::array<std::array<char, 2>, 3> kPairs = {{{'c', 'e'}, {'r', 'm'}, {'p', 'y'}}};
 
@@ -52,11 +61,7 @@ std::uint64_t candidates(const char* p) {
     const __m256i b1 = folded(at + 1), b2 = folded(at + 2);
     return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(first, b1), b1), _mm256_cmpeq_epi8(_mm256_shuffle_epi8(second, b1), b2));
   };
-  const __m256i low = hits(p), high = hits(p + 32), any = _mm256_or_si256(low, high);
-  // Most steps have no candidate: one test for them instead of two masks.
-  if (_mm256_testz_si256(any, any) != 0) return 0;
-  const auto mask = [](__m256i hit) { return static_cast<std::uint32_t>(_mm256_movemask_epi8(hit)); };
-  return mask(low) | std::uint64_t{mask(high)} << 32;
+  return hit_mask(hits(p), hits(p + 32));
 }
 
 // Whether a candidate of `mask` (bit k: position at + k) starts a word.
@@ -107,13 +112,9 @@ std::size_t find_identifier_tag(std::string_view text, std::size_t from) {
   const auto is = [&](std::size_t offset, char c) {
     return _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(text.data() + offset)), _mm256_set1_epi8(c));
   };
-  // 64 positions per step, tested once when none is a candidate (as in has_license_word).
   for (; at + 67 <= text.size(); at += 64) {
-    const __m256i low = _mm256_and_si256(is(at, 'S'), is(at + 3, 'X')), high = _mm256_and_si256(is(at + 32, 'S'), is(at + 35, 'X'));
-    const __m256i any = _mm256_or_si256(low, high);
-    if (_mm256_testz_si256(any, any) != 0) continue;
-    const auto mask = [](__m256i hit) { return static_cast<std::uint32_t>(_mm256_movemask_epi8(hit)); };
-    for (auto candidates = mask(low) | std::uint64_t{mask(high)} << 32; candidates != 0; candidates &= candidates - 1) {
+    const auto hits = [&](std::size_t offset) { return _mm256_and_si256(is(offset, 'S'), is(offset + 3, 'X')); };
+    for (auto candidates = hit_mask(hits(at), hits(at + 32)); candidates != 0; candidates &= candidates - 1) {
       const std::size_t candidate = at + static_cast<std::size_t>(__builtin_ctzll(candidates));
       if (text.substr(candidate).starts_with(kIdentifierTag)) return candidate;
     }
