@@ -1,12 +1,13 @@
 // Repository-level license detection: license files per directory (a directory's license applies
 // below it, as The Stack v2 propagated them), license headers of source files, and the README as
 // a last resort, combined into one SPDX expression.
-#include <algorithm>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -265,13 +266,16 @@ FileKind kind_of(std::string_view relative) {
   return is_binary_name(name) ? FileKind::kSkip : FileKind::kSource;
 }
 
-// A buffer that only grows, and without zeroing: a 1 MiB limit for a license file costs only the
-// pages a read fills, and a thread reading many heads neither allocates nor clears per file.
+// A buffer that only grows, and without zeroing: a thread reading many heads neither allocates
+// nor clears per file.
 class HeadBuffer {
  public:
-  char* reserve(std::size_t size) {
+  // At least `size` bytes, the first `keep` of them kept.
+  char* reserve(std::size_t size, std::size_t keep = 0) {
     if (size > capacity_) {
-      data_ = std::make_unique_for_overwrite<char[]>(size);
+      auto bigger = std::make_unique_for_overwrite<char[]>(size);
+      if (keep > 0) std::memcpy(bigger.get(), data_.get(), keep);
+      data_ = std::move(bigger);
       capacity_ = size;
     }
     return data_.get();
@@ -282,16 +286,27 @@ class HeadBuffer {
   std::size_t capacity_ = 0;
 };
 
+// A license file may be read up to 1 MiB, but most are a few KiB: the buffer starts below
+// malloc's mmap threshold and doubles only while a file fills it. A 1 MiB buffer was mapped for
+// every thread that read a license file and unmapped when it ended, which stops the other CPUs
+// to flush their address translations.
+constexpr std::size_t kFirstRead = 64 * 1024;
+
 // The first `limit` bytes of a file (`path` relative to the directory `dir_fd`, or AT_FDCWD), read
 // into `buffer`; nullopt when the file cannot be read.
 std::optional<std::string_view> read_head(int dir_fd, const char* path, std::size_t limit, HeadBuffer& buffer) {
   // open + read, no stdio buffer and no fstat: most files are read once, for their first few KiB.
   const int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  char* data = buffer.reserve(limit);
+  std::size_t capacity = std::min(limit, kFirstRead);
+  char* data = buffer.reserve(capacity);
   std::size_t n = 0;
   while (n < limit) {
-    const std::size_t wanted = limit - n;
+    if (n == capacity) {
+      capacity = std::min(limit, 2 * capacity);
+      data = buffer.reserve(capacity, n);
+    }
+    const std::size_t wanted = capacity - n;
     const auto got = ::read(fd, data + n, wanted);
     if (got <= 0) break;
     n += static_cast<std::size_t>(got);
@@ -598,9 +613,11 @@ RepoLicense detect_license_path(const fs::path& path, const LicenseOptions& opti
   std::mutex kept_mutex;
   std::vector<std::pair<std::string, ScannedFile>> kept;  // license files and the README
   std::vector<LicenseEvidence> headers;                     // source headers, already in their final form
-  // One thread more than the CPUs by default: the threads of a walk leave their CPUs idle now and
-  // then (in the kernel, opening files), and a third thread made the median tree of the labelled
-  // set 10-15 % faster on two CPUs (tree walk of Catch2: 6.1 -> 4.9 ms).
+  // One thread more than the CPUs by default: a new thread first runs on the CPU that created it,
+  // and the scheduler takes about a millisecond to move one to an idle CPU, most of a small
+  // tree's walk; with one thread more, one always starts on the idle CPU. A third thread made
+  // the median tree of the labelled set 10-15 % faster on two CPUs (tree walk of Catch2: 6.1 ->
+  // 4.9 ms); placing the second thread on the other CPU by affinity gave the same as the third.
   const unsigned threads = options.threads == 0 ? default_threads() + 1 : options.threads;
   const auto files = license::walk_tree(root, threads,
                                         [&](int dir_fd, const char* name, const std::string& relative) {
