@@ -34,7 +34,7 @@ void add_bytes(const std::uint8_t* column, std::size_t lanes, std::uint8_t* sums
   }
 }
 
-// sums[c] += the sum of column c over `ids`. Bytes are added in bytes (32 lanes per vector) for
+// sums[c] += the sum of column c over `ids`. Bytes are added as bytes (sixteen lanes a vector) for
 // up to 255 columns at a time, then widened once.
 void add_columns(const std::uint8_t* columns, std::size_t lanes, const std::vector<std::uint32_t>& ids, std::uint8_t* partial,
                  std::uint32_t* sums) {

@@ -46,7 +46,8 @@ class RegionSearch {
   void set_member(std::size_t c, std::uint32_t id) { columns_[id * lanes_ + c] = 1; }
   // Distinct bigram `id` of the text is in the templates of `set` (a bitset over all templates).
   void set_members(std::uint32_t id, const std::uint64_t* set);
-  // regions[c] for every c in `which`: its best region among positions not `claimed`.
+  // regions[c] for every c in `which`: its best region among positions not `claimed`. Runs are
+  // summed in 32-bit lanes, which a text of fewer than two billion words cannot overflow.
   void find(const std::vector<std::uint8_t>& claimed, const std::vector<std::size_t>& which, std::vector<Region>& regions);
 
  private:
