@@ -105,10 +105,12 @@ class TreeWalk {
     listed->relative = relative;
     std::vector<Work> found;
     // getdents64 on the descriptor the files are then opened through (opendir would add an fstat
-    // and its own descriptor per directory), into a buffer on the heap: as thread-local storage,
-    // 32 KiB would be cleared for every thread of the process when it starts.
+    // and its own descriptor per directory), into the thread's buffer, allocated at its first
+    // listing: as thread-local storage, 32 KiB would be cleared for every thread of the process
+    // when it starts, and one allocation per listing took fresh heap pages between the
+    // listings' longer-lived file names.
     constexpr std::size_t kListing = 32 * 1024;
-    const auto buffer = std::make_unique_for_overwrite<std::uint64_t[]>(kListing / 8);  // dirent64 is 8-aligned
+    thread_local const auto buffer = std::make_unique_for_overwrite<std::uint64_t[]>(kListing / 8);  // dirent64 is 8-aligned
     for (;;) {
       const ssize_t got = ::getdents64(listed->fd, buffer.get(), kListing);
       if (got <= 0) break;
