@@ -359,8 +359,8 @@ const std::vector<std::uint32_t>& needed_votes(const Bundle& bundle, double floo
 constexpr std::size_t kNoTemplate = ~std::size_t{0};
 std::size_t exact_template(const Bundle& bundle, const license::NormalizedText& normalized) {
   const auto templates = bundle.templates();
-  const std::size_t capacity = std::bit_ceil(2 * templates.size() + 1);
   static const auto kSlots = [&] {
+    const std::size_t capacity = std::bit_ceil(2 * templates.size() + 1);
     std::vector<std::size_t> slots(capacity, kNoTemplate);
     for (std::size_t t = 0; t < templates.size(); ++t) {
       std::size_t slot = templates[t].exact_hash & (capacity - 1);
@@ -369,7 +369,8 @@ std::size_t exact_template(const Bundle& bundle, const license::NormalizedText& 
     }
     return slots;
   }();
-  for (std::size_t slot = normalized.exact_hash & (capacity - 1); kSlots[slot] != kNoTemplate; slot = (slot + 1) & (capacity - 1)) {
+  const std::size_t mask = kSlots.size() - 1;
+  for (std::size_t slot = normalized.exact_hash & mask; kSlots[slot] != kNoTemplate; slot = (slot + 1) & mask) {
     const auto& t = templates[kSlots[slot]];
     if (t.exact_hash == normalized.exact_hash && t.words == normalized.words.size()) return kSlots[slot];
   }

@@ -60,6 +60,7 @@ RegionSearch::RegionSearch(const TextBigrams& text, std::vector<CandidateTemplat
       set_word_(lanes_, 0),
       set_bit_(lanes_, 0),
       lane_used_(lanes_, 0),
+      searched_(lanes_ / kWordLanes, 0),
       counts_(distinct_, 0),
       partial_(lanes_),
       matched_(lanes_) {
@@ -208,11 +209,11 @@ void RegionSearch::find(const std::vector<std::uint8_t>& claimed, const std::vec
   // less when its group has one or two (after the first round, a claim leaves a few stale).
   groups_.clear();
   alone_.clear();
-  std::vector<std::uint8_t> searched(lanes_ / kWordLanes, 0);
-  for (const auto c : which) ++searched[c / kWordLanes];
+  std::fill(searched_.begin(), searched_.end(), 0);
+  for (const auto c : which) ++searched_[c / kWordLanes];
   for (const auto c : which) {
     const std::size_t group = c / kWordLanes * kWordLanes;
-    if (!kVectorRuns || searched[c / kWordLanes] <= 2) alone_.push_back(c);
+    if (!kVectorRuns || searched_[c / kWordLanes] <= 2) alone_.push_back(c);
     else if (std::find(groups_.begin(), groups_.end(), group) == groups_.end()) groups_.push_back(group);
   }
 #if defined(__AVX2__)

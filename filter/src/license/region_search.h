@@ -71,6 +71,7 @@ class RegionSearch {
   std::vector<std::int32_t> set_word_, set_bit_, lane_used_;
   std::vector<std::size_t> groups_;    // the first lanes of the vectors searched now
   std::vector<std::size_t> alone_;     // lanes searched one by one now
+  std::vector<std::size_t> searched_;  // per vector of lanes, how many of its candidates are searched now
   std::vector<std::uint32_t> counts_;  // zero between uses
   std::vector<std::uint32_t> region_ids_;
   std::vector<std::uint8_t> partial_;
